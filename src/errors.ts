@@ -1,0 +1,75 @@
+/**
+ * The one error class dagrun throws for a user's mistake; its message is fit to print as is.
+ *
+ * @module
+ */
+import type { Problem } from "./task.ts";
+
+/** How many problems a message lists before it says how many more there are: one screen. */
+const MAX_LISTED = 15;
+
+/**
+ * A task file (or the choice of tasks in it) that cannot run. `message` lists every problem with
+ * `FILE:LINE:COL` and a fix; `problems` has them as data.
+ *
+ * @example
+ * ```ts
+ * import { parseTaskFile, TaskFileError } from "../mod.ts";
+ * try {
+ *   parseTaskFile('{"tasks":[{"name":"a","type":"exec","arguments":"true","dependencies":["a"]}]}', "t.json");
+ * } catch (e) {
+ *   if (e instanceof TaskFileError) console.error(e.message);
+ * }
+ * ```
+ */
+export class TaskFileError extends Error {
+  /** The file the problems are in. */
+  readonly file: string;
+  /** Every problem found, in file order. */
+  readonly problems: readonly Problem[];
+
+  /** Makes the error; `problems` must not be empty. */
+  constructor(file: string, problems: readonly Problem[]) {
+    super(formatProblems(file, problems));
+    this.name = "TaskFileError";
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+/**
+ * Formats problems the way dagrun prints them: a heading, then `FILE:LINE:COL: message` and the
+ * fix on the next line, at most one screen.
+ *
+ * @example
+ * ```ts
+ * import { formatProblems } from "./errors.ts";
+ * console.log(formatProblems("t.json", [{ message: "bad", line: 1, column: 2, hint: "fix it" }]));
+ * ```
+ */
+export function formatProblems(file: string, problems: readonly Problem[]): string {
+  const n = problems.length;
+  const lines = [`${file}: ${n} problem${n === 1 ? "" : "s"}, nothing was run:`];
+  for (const p of problems.slice(0, MAX_LISTED)) {
+    lines.push(`  ${formatProblem(file, p)}`);
+    if (p.hint) lines.push(`    fix: ${p.hint}`);
+  }
+  if (n > MAX_LISTED) lines.push(`  … and ${n - MAX_LISTED} more`);
+  return lines.join("\n");
+}
+
+/**
+ * One problem as `FILE:LINE:COL: task "NAME": message`.
+ *
+ * @example
+ * ```ts
+ * import { formatProblem } from "./errors.ts";
+ * formatProblem("t.json", { message: "unknown dependency", task: "b", line: 3, column: 5 });
+ * // 't.json:3:5: task "b": unknown dependency'
+ * ```
+ */
+export function formatProblem(file: string, p: Problem): string {
+  const place = p.line === undefined ? file : `${file}:${p.line}:${p.column ?? 1}`;
+  const task = p.task === undefined ? "" : `task ${JSON.stringify(p.task)}: `;
+  return `${place}: ${task}${p.message}`;
+}

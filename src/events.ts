@@ -1,0 +1,114 @@
+/**
+ * What a run tells its listeners while it goes (events) and at the end (the report).
+ *
+ * @module
+ */
+import type { Task } from "./task.ts";
+
+/** A task's final status. */
+export type TaskStatus = "ok" | "failed" | "skipped";
+
+/**
+ * The final record of one task. Times are milliseconds since the run started; `null` for a task
+ * that never started.
+ *
+ * @example
+ * ```ts
+ * import type { TaskReport } from "./events.ts";
+ * const row: TaskReport = {
+ *   name: "b", type: "exec", status: "skipped", startMs: null, endMs: null, durationMs: null,
+ *   reason: "dependency a failed",
+ * };
+ * ```
+ */
+export interface TaskReport {
+  name: string;
+  type: string;
+  status: TaskStatus;
+  startMs: number | null;
+  endMs: number | null;
+  durationMs: number | null;
+  /** Exit code of an exec task that exited. */
+  exitCode?: number;
+  /** Signal that ended an exec task, such as `SIGTERM`. */
+  signal?: string;
+  /** Why a task failed: an exception message, `interrupted`, … */
+  error?: string;
+  /** Why a task was skipped. */
+  reason?: string;
+}
+
+/**
+ * The outcome of a whole run, tasks in file order.
+ *
+ * @example
+ * ```ts
+ * import { run } from "../mod.ts";
+ * const report = await run([{ name: "a", type: "eval", arguments: "" }]);
+ * console.log(report.ok, report.tasks[0].status); // true ok
+ * ```
+ */
+export interface RunReport {
+  /** True when every task ended ok. */
+  ok: boolean;
+  /** True when the run was cancelled through its signal. */
+  interrupted: boolean;
+  durationMs: number;
+  tasks: TaskReport[];
+}
+
+/** A task started. */
+export interface StartedEvent {
+  type: "started";
+  task: Task;
+  index: number;
+  timeMs: number;
+}
+
+/** A task wrote bytes to its stdout or stderr. */
+export interface OutputEvent {
+  type: "output";
+  task: Task;
+  index: number;
+  stream: "stdout" | "stderr";
+  data: Uint8Array;
+}
+
+/** A started task ended, ok or failed. */
+export interface EndedEvent {
+  type: "ended";
+  task: Task;
+  index: number;
+  timeMs: number;
+  report: TaskReport;
+}
+
+/** A task will not run, because a dependency failed or was skipped, or the run was stopped. */
+export interface SkippedEvent {
+  type: "skipped";
+  task: Task;
+  index: number;
+  timeMs: number;
+  report: TaskReport;
+}
+
+/** An error no task could be blamed for, such as an uncaught exception from a stray timer. */
+export interface ErrorEvent {
+  type: "error";
+  message: string;
+}
+
+/**
+ * Everything a run reports while it goes, in the order it happens.
+ *
+ * @example
+ * ```ts
+ * import { run, type RunEvent } from "../mod.ts";
+ * const log: string[] = [];
+ * await run([{ name: "a", type: "eval", arguments: "" }], {
+ *   onEvent: (e: RunEvent) => log.push(e.type),
+ * });
+ * console.log(log); // ["started", "ended"]
+ * ```
+ */
+export type RunEvent = StartedEvent | OutputEvent | EndedEvent | SkippedEvent | ErrorEvent;

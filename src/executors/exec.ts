@@ -1,0 +1,71 @@
+/**
+ * The `exec` task type: a shell command in its own process group.
+ *
+ * @module
+ */
+import { spawnShell } from "../spawn/mod.ts";
+import type { Task } from "../task.ts";
+import type { Executor, ExecutorContext, Outcome } from "./types.ts";
+
+/**
+ * How long to wait for the last output after the shell exits. Output still open after that is
+ * held by a background process the shell left (a server, `sleep 100 &`): the task ends anyway,
+ * and the leftover group is stopped when the run ends.
+ */
+const DRAIN_MS = 100;
+
+/**
+ * Runs `task.arguments` with `sh -c` (`cmd /d /s /c` on Windows). Exit code 0 is ok; any other
+ * code, or death by a signal, is a failure. On cancellation the whole process group gets SIGTERM,
+ * then SIGKILL after the grace period.
+ *
+ * @example
+ * ```ts
+ * import { run } from "../../mod.ts";
+ * const report = await run([{ name: "hi", type: "exec", arguments: "echo hi" }]);
+ * console.log(report.tasks[0].exitCode); // 0
+ * ```
+ */
+export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): Promise<Outcome> => {
+  const proc = spawnShell(task.arguments, {
+    onStdout: (chunk) => ctx.output("stdout", chunk),
+    onStderr: (chunk) => ctx.output("stderr", chunk),
+  });
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const terminate = () => {
+    proc.kill("SIGTERM");
+    killTimer = setTimeout(() => proc.kill("SIGKILL"), ctx.graceMs);
+  };
+  const kill = () => proc.kill("SIGKILL");
+  if (ctx.signal.aborted) terminate();
+  else ctx.signal.addEventListener("abort", terminate, { once: true });
+  ctx.killSignal.addEventListener("abort", kill, { once: true });
+  try {
+    const { code, signal } = await proc.exit;
+    const drained = await Promise.race([proc.closed.then(() => true), delay(DRAIN_MS)]);
+    if (!drained) ctx.defer(() => stopGroup(proc, ctx));
+    if (ctx.signal.aborted) {
+      return { ok: false, error: "interrupted", ...(signal ? { signal } : { exitCode: code! }) };
+    }
+    if (signal) return { ok: false, signal, error: `killed by ${signal}` };
+    return code === 0
+      ? { ok: true, exitCode: 0 }
+      : { ok: false, exitCode: code!, error: `exit code ${code}` };
+  } finally {
+    clearTimeout(killTimer);
+    ctx.signal.removeEventListener("abort", terminate);
+    ctx.killSignal.removeEventListener("abort", kill);
+  }
+};
+
+/** Stops what a finished task left running in its group, and stops reading its output. */
+async function stopGroup(proc: ReturnType<typeof spawnShell>, ctx: ExecutorContext): Promise<void> {
+  proc.kill("SIGTERM");
+  if (!await Promise.race([proc.closed.then(() => true), delay(ctx.graceMs)])) proc.kill("SIGKILL");
+  proc.stopReading();
+  await proc.closed;
+}
+
+function delay(ms: number): Promise<false> {
+  return new Promise((resolve) => setTimeout(() => resolve(false), ms));
+}

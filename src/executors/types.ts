@@ -1,0 +1,60 @@
+/**
+ * What an executor is: it runs one task and says how it went. It knows nothing of other tasks.
+ *
+ * @module
+ */
+import type { Task } from "../task.ts";
+
+/**
+ * What the scheduler gives an executor for one task.
+ *
+ * @example
+ * ```ts
+ * import type { ExecutorContext } from "./types.ts";
+ * function hello(ctx: ExecutorContext) {
+ *   ctx.output("stdout", new TextEncoder().encode("hello\n"));
+ * }
+ * ```
+ */
+export interface ExecutorContext {
+  /** Aborted when the run is cancelled: stop, gracefully. */
+  readonly signal: AbortSignal;
+  /** Aborted when stopping must not wait any more: kill at once. */
+  readonly killSignal: AbortSignal;
+  /** How long a process may take to stop after SIGTERM before it gets SIGKILL, in ms. */
+  readonly graceMs: number;
+  /** Passes task output on; whole or partial lines, as they come. */
+  output(stream: "stdout" | "stderr", data: Uint8Array): void;
+  /** Registers cleanup to finish before the run ends, such as stopping a task's leftover processes. */
+  defer(cleanup: () => Promise<void>): void;
+}
+
+/**
+ * How a task ended.
+ *
+ * @example
+ * ```ts
+ * import type { Outcome } from "./types.ts";
+ * const failed: Outcome = { ok: false, exitCode: 1 };
+ * ```
+ */
+export interface Outcome {
+  ok: boolean;
+  exitCode?: number;
+  signal?: string;
+  error?: string;
+}
+
+/**
+ * Runs one task. A thrown error or rejection counts as a failure with its message.
+ *
+ * @example
+ * ```ts
+ * import type { Executor } from "./types.ts";
+ * const echo: Executor = (task, ctx) => {
+ *   ctx.output("stdout", new TextEncoder().encode(task.arguments + "\n"));
+ *   return Promise.resolve({ ok: true });
+ * };
+ * ```
+ */
+export type Executor = (task: Task, ctx: ExecutorContext) => Promise<Outcome>;

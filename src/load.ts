@@ -1,0 +1,186 @@
+/**
+ * Reads a task file (JSON or JSONC), validates it and builds its graph. Every problem is reported
+ * at once, with `FILE:LINE:COL`, in a {@linkcode TaskFileError}.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import process from "node:process";
+import {
+  findNodeAtLocation,
+  type Node,
+  parse as parseJsonc,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+} from "jsonc-parser";
+import { TaskFileError } from "./errors.ts";
+import { TaskGraph } from "./graph.ts";
+import type { Problem, Task } from "./task.ts";
+import { checkSchema } from "./validate.ts";
+
+/**
+ * A task file after loading: its tasks in file order, their graph and any warnings.
+ *
+ * @example
+ * ```ts
+ * import { parseTaskFile } from "./load.ts";
+ * const file = parseTaskFile('{"tasks":[{"name":"a","type":"exec","arguments":"true"}]}');
+ * console.log(file.tasks.length, file.graph.edgeCount); // 1 0
+ * ```
+ */
+export interface TaskFile {
+  /** Where the tasks came from: a path, `-` for stdin, or the name given to `parseTaskFile`. */
+  path: string;
+  /** The tasks, in file order. */
+  tasks: Task[];
+  /** Their dependency graph, ready for `run`. */
+  graph: TaskGraph;
+  /** Problems that do not stop a run, such as a misspelt task property, with line and column. */
+  warnings: Problem[];
+}
+
+/**
+ * Reads and validates a task file; `-` reads standard input.
+ *
+ * @throws {TaskFileError} when the file cannot be read or is not a valid task file.
+ * @example
+ * ```ts
+ * import { loadTaskFile } from "./load.ts";
+ * const file = await loadTaskFile("examples/example.json");
+ * console.log(file.tasks.map((t) => t.name));
+ * ```
+ */
+export async function loadTaskFile(path: string): Promise<TaskFile> {
+  let bytes: Uint8Array;
+  try {
+    bytes = path === "-" ? await readStdin() : await readFile(path);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === "ENOENT"
+      ? "no such file"
+      : code === "EISDIR"
+      ? "it is a directory"
+      : (e as Error).message;
+    throw new TaskFileError(path, [{ message: `cannot read the task file: ${why}`, hint: "check the path" }]);
+  }
+  return parseTaskFile(decode(bytes, path), path);
+}
+
+/**
+ * Parses and validates task file text (JSON, or JSONC with comments and trailing commas).
+ *
+ * @param text The file's content.
+ * @param path The name used in messages. Default: `<input>`.
+ * @throws {TaskFileError} listing every problem, each with line and column.
+ * @example
+ * ```ts
+ * import { parseTaskFile } from "./load.ts";
+ * const file = parseTaskFile(`{
+ *   // JSONC is fine
+ *   "tasks": [{ "name": "hello", "type": "exec", "arguments": "echo hi" },],
+ * }`);
+ * console.log(file.tasks[0].name); // hello
+ * ```
+ */
+export function parseTaskFile(text: string, path = "<input>"): TaskFile {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const data = parseJson(text, path);
+  const positions = new Positions(text);
+  const { errors, warnings } = checkSchema(data);
+  if (errors.length) throw new TaskFileError(path, positions.locate(errors));
+  const tasks = (data as { tasks: Task[] }).tasks;
+  const { graph, problems } = TaskGraph.analyze(tasks);
+  if (!graph) throw new TaskFileError(path, positions.locate(problems));
+  return { path, tasks, graph, warnings: positions.locate(warnings) };
+}
+
+/** `JSON.parse` first (fast, lean on memory); JSONC only when plain JSON does not parse. */
+function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const errors: ParseError[] = [];
+    const data = parseJsonc(text, errors, { allowTrailingComma: true });
+    if (errors.length === 0) return data;
+    const { line, column } = new Positions(text).at(errors[0].offset);
+    throw new TaskFileError(path, [{
+      message: `invalid JSON: ${describeSyntaxError(printParseErrorCode(errors[0].error))}`,
+      line,
+      column,
+      hint: "fix the syntax here (comments and trailing commas are allowed)",
+    }]);
+  }
+}
+
+/** `CloseBraceExpected` → `close brace expected`. */
+function describeSyntaxError(code: string): string {
+  return code.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+/** Line and column of offsets and JSON paths in one text; the tree is parsed only when asked. */
+class Positions {
+  readonly #text: string;
+  #lineStarts?: number[];
+  #tree?: Node;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  /** 1-based line and column of a character offset. */
+  at(offset: number): { line: number; column: number } {
+    this.#lineStarts ??= [0, ...[...this.#text.matchAll(/\n/g)].map((m) => m.index! + 1)];
+    const starts = this.#lineStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo] + 1 };
+  }
+
+  /** Fills in line and column from each problem's JSON path (the nearest existing node). */
+  locate(problems: Problem[]): Problem[] {
+    if (problems.length === 0) return problems;
+    this.#tree ??= parseTree(this.#text, [], { allowTrailingComma: true });
+    return problems.map(({ path, ...problem }) => {
+      if (!path || !this.#tree) return problem;
+      let node: Node | undefined;
+      for (let n = path.length; n >= 0 && !node; n--) node = findNodeAtLocation(this.#tree, path.slice(0, n));
+      if (!node) return problem;
+      // A property's place is its key, which is where a reader looks for a misspelling.
+      const at = node.parent?.type === "property" ? node.parent.offset : node.offset;
+      return { ...problem, ...this.at(at) };
+    });
+  }
+}
+
+function decode(bytes: Uint8Array, path: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    const text = new TextDecoder().decode(bytes);
+    const { line, column } = new Positions(text).at(text.indexOf("\uFFFD"));
+    throw new TaskFileError(path, [{
+      message: "the file is not valid UTF-8 text",
+      line,
+      column,
+      hint: "save the file as UTF-8",
+    }]);
+  }
+}
+
+async function readStdin(): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+/**
+ * The terminal reporter: `Started:`/`Ended :` lines, task output (whole lines, prefixed with the
+ * task name, or raw bytes), and the final report.
+ *
+ * @module
+ */
+import type { RunEvent, RunReport, TaskReport } from "../events.ts";
+import { LineSplitter } from "../output/lines.ts";
+
+/** Where the reporter writes; each call must reach its stream whole, in order. */
+export type Write = (stream: "stdout" | "stderr", data: string | Uint8Array) => void;
+
+/** How task output is shown. */
+export type OutputMode = "prefixed" | "raw";
+
+/**
+ * Options of {@linkcode TextReporter}.
+ *
+ * @example
+ * ```ts
+ * import type { TextReporterOptions } from "./text.ts";
+ * const options: TextReporterOptions = { write: (_stream, data) => console.log(data), output: "raw" };
+ * ```
+ */
+export interface TextReporterOptions {
+  /** Where text goes. */
+  write: Write;
+  /** `prefixed`: each line as `[NAME] line`. `raw`: the bytes as they are. Default: `prefixed`. */
+  output?: OutputMode;
+}
+
+/**
+ * Turns run events into terminal text. Feed it every event, then call `finish` with the report.
+ *
+ * @example
+ * ```ts
+ * import { run } from "../../mod.ts";
+ * import { TextReporter } from "./text.ts";
+ * const reporter = new TextReporter({ write: (_s, d) => console.log(String(d).trimEnd()) });
+ * const report = await run([{ name: "a", type: "exec", arguments: "echo hi" }], { onEvent: (e) => reporter.handle(e) });
+ * reporter.finish(report);
+ * ```
+ */
+export class TextReporter {
+  readonly #write: Write;
+  readonly #raw: boolean;
+  readonly #decoder = new TextDecoder();
+  /** Unfinished lines, by task index and stream. */
+  readonly #partial = new Map<number, { stdout?: LineSplitter; stderr?: LineSplitter; prefix: string }>();
+
+  constructor(options: TextReporterOptions) {
+    this.#write = options.write;
+    this.#raw = options.output === "raw";
+  }
+
+  /** Shows one event. */
+  handle(event: RunEvent): void {
+    switch (event.type) {
+      case "started":
+        return this.#write("stdout", `Started: ${event.task.name}\n`);
+      case "output":
+        return this.#output(event.index, event.task.name, event.stream, event.data);
+      case "ended":
+        this.#flush(event.index);
+        return this.#write("stdout", `Ended : ${event.task.name}\n`);
+      case "error":
+        return this.#write("stderr", `dagrun: ${event.message}\n`);
+    }
+  }
+
+  /** Writes what is left of unfinished lines, then the report. */
+  finish(report: RunReport): void {
+    for (const index of [...this.#partial.keys()]) this.#flush(index);
+    this.#write("stdout", formatReport(report));
+  }
+
+  #output(index: number, name: string, stream: "stdout" | "stderr", data: Uint8Array): void {
+    let entry = this.#partial.get(index);
+    if (!entry) this.#partial.set(index, entry = { prefix: `[${name}] ` });
+    const lines = (entry[stream] ??= new LineSplitter()).push(data);
+    if (lines) this.#emitLines(stream, entry.prefix, lines);
+  }
+
+  #flush(index: number): void {
+    const entry = this.#partial.get(index);
+    if (!entry) return;
+    this.#partial.delete(index);
+    for (const stream of ["stdout", "stderr"] as const) {
+      const rest = entry[stream]?.flush();
+      if (rest) this.#emitLines(stream, entry.prefix, rest, true);
+    }
+  }
+
+  #emitLines(stream: "stdout" | "stderr", prefix: string, lines: Uint8Array, unfinished = false): void {
+    if (this.#raw) return this.#write(stream, lines);
+    const text = this.#decoder.decode(lines);
+    const body = unfinished ? text : text.slice(0, -1);
+    this.#write(stream, prefix + body.replaceAll("\n", "\n" + prefix) + "\n");
+  }
+}
+
+/**
+ * The report printed at the end: a row per task in file order, the failures again, a summary.
+ *
+ * @example
+ * ```ts
+ * import { formatReport } from "./text.ts";
+ * console.log(formatReport({ ok: true, interrupted: false, durationMs: 12, tasks: [
+ *   { name: "a", type: "exec", status: "ok", startMs: 0, endMs: 12, durationMs: 12, exitCode: 0 },
+ * ] }));
+ * ```
+ */
+export function formatReport(report: RunReport): string {
+  const tasks = report.tasks;
+  const width = Math.min(40, Math.max(4, ...tasks.map((t) => t.name.length)));
+  const row = (t: TaskReport) =>
+    `  ${t.name.padEnd(width)}  ${t.status.padEnd(7)}  ${formatDuration(t.durationMs).padStart(8)}  ${
+      detail(t)
+    }`
+      .trimEnd();
+  const lines = ["", "Report:", ...tasks.map(row)];
+  const failed = tasks.filter((t) => t.status === "failed");
+  if (failed.length) lines.push("Failed:", ...failed.map(row));
+  const count = (s: string) => tasks.filter((t) => t.status === s).length;
+  lines.push(
+    `${tasks.length} task${tasks.length === 1 ? "" : "s"}: ${count("ok")} ok, ${failed.length} failed, ` +
+      `${count("skipped")} skipped in ${(report.durationMs / 1000).toFixed(2)} s` +
+      (report.interrupted ? " (interrupted)" : ""),
+  );
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * What to say about a task besides its status.
+ *
+ * @example
+ * ```ts
+ * import { detail } from "./text.ts";
+ * detail({ name: "b", type: "exec", status: "skipped", startMs: null, endMs: null, durationMs: null, reason: "dependency a failed" });
+ * // "skipped: dependency a failed"
+ * ```
+ */
+export function detail(t: TaskReport): string {
+  if (t.status === "skipped") return `skipped: ${t.reason}`;
+  if (t.status === "ok") return "";
+  if (t.error === "interrupted") return t.signal ? `interrupted (${t.signal})` : "interrupted";
+  if (t.signal) return `killed by ${t.signal}`;
+  if (t.exitCode !== undefined) return `exit code ${t.exitCode}`;
+  return t.error ?? "";
+}
+
+function formatDuration(ms: number | null): string {
+  if (ms === null) return "-";
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}

@@ -1,0 +1,321 @@
+/**
+ * The scheduler: starts each task the moment its last dependency succeeds, skips the dependents
+ * of a failure at once, keeps at most `concurrency` tasks running, and stops cleanly when its
+ * signal is aborted. It never writes to a terminal: it reports through events and a report.
+ *
+ * @module
+ */
+import process from "node:process";
+import type { RunEvent, RunReport, TaskReport } from "./events.ts";
+import { describeError, evalExecutor, taskOfError } from "./executors/eval.ts";
+import { execExecutor } from "./executors/exec.ts";
+import type { Executor, ExecutorContext, Outcome } from "./executors/types.ts";
+import { TaskGraph } from "./graph.ts";
+import { ReadyQueue } from "./ready_queue.ts";
+import type { Task } from "./task.ts";
+import { TaskFileError } from "./errors.ts";
+
+/**
+ * Options of {@linkcode run}.
+ *
+ * @example
+ * ```ts
+ * import type { RunOptions } from "./scheduler.ts";
+ * const options: RunOptions = { concurrency: 4, onEvent: (e) => console.log(e.type) };
+ * ```
+ */
+export interface RunOptions {
+  /** Most tasks running at once. Default: `Infinity` (as many as the dependencies allow). */
+  concurrency?: number;
+  /**
+   * Cancels the run: nothing new starts, running processes get SIGTERM (SIGKILL after
+   * `graceMs`), eval snippets see their `signal` aborted; running tasks end `failed`
+   * (`interrupted`) and the rest `skipped`.
+   */
+  signal?: AbortSignal;
+  /** Once aborted (after `signal`), running processes get SIGKILL at once. */
+  killSignal?: AbortSignal;
+  /** Time between SIGTERM and SIGKILL when stopping processes, in ms. Default: 2000. */
+  graceMs?: number;
+  /** Receives every event, in order, synchronously. If it throws, the run stops and rejects. */
+  onEvent?: (event: RunEvent) => void;
+  /** Executors by task type, merged over the built-in `exec` and `eval`. */
+  executors?: Record<string, Executor>;
+  /**
+   * How much each task counts toward the critical path that orders the ready queue when
+   * `concurrency` is limited, such as its last measured duration. Default: 1 for every task.
+   */
+  weight?: (task: Task, index: number) => number;
+}
+
+/** The executors dagrun has out of the box. */
+export const builtinExecutors: Readonly<Record<string, Executor>> = Object.freeze({
+  exec: execExecutor,
+  eval: evalExecutor,
+});
+
+/**
+ * Runs tasks with as much concurrency as their dependencies (and `concurrency`) allow.
+ *
+ * @param tasks The tasks, or their graph from `loadTaskFile`/`parseTaskFile`.
+ * @throws {TaskFileError} when the tasks cannot run (cycle, unknown dependency, unknown type…).
+ * @example
+ * ```ts
+ * import { run } from "./scheduler.ts";
+ * const report = await run([
+ *   { name: "a", type: "exec", arguments: "echo a" },
+ *   { name: "b", type: "eval", arguments: "console.log('b')", dependencies: ["a"] },
+ * ]);
+ * console.log(report.ok); // true
+ * ```
+ */
+export function run(tasks: readonly Task[] | TaskGraph, options: RunOptions = {}): Promise<RunReport> {
+  const graph = tasks instanceof TaskGraph ? tasks : TaskGraph.from(tasks);
+  const executors = { ...builtinExecutors, ...options.executors };
+  const unknown = graph.tasks.flatMap((t, i) =>
+    t.type in executors ? [] : [{
+      message: `unknown task type ${JSON.stringify(t.type)}`,
+      task: t.name,
+      path: ["tasks", i, "type"],
+      hint: `use one of: ${Object.keys(executors).join(", ")}`,
+    }]
+  );
+  if (unknown.length) throw new TaskFileError("<tasks>", unknown);
+  return new Run(graph, executors, options).done;
+}
+
+const PENDING = 0;
+const QUEUED = 1;
+const RUNNING = 2;
+const FINAL = 3;
+
+class Run {
+  readonly done: Promise<RunReport>;
+  readonly #graph: TaskGraph;
+  readonly #executors: Record<string, Executor>;
+  readonly #concurrency: number;
+  readonly #graceMs: number;
+  readonly #onEvent: (event: RunEvent) => void;
+  readonly #state: Uint8Array;
+  readonly #waiting: Int32Array;
+  readonly #reports: TaskReport[];
+  readonly #queue?: ReadyQueue;
+  readonly #stop = new AbortController();
+  readonly #kill = new AbortController();
+  readonly #cleanups: Promise<void>[] = [];
+  readonly #t0 = performance.now();
+  #running = 0;
+  #finished = 0;
+  #interrupted = false;
+  #settled = false;
+  #listenerError: { error: unknown } | undefined;
+  #resolve!: (report: RunReport) => void;
+  #reject!: (error: unknown) => void;
+  #detach: () => void = () => {};
+
+  constructor(graph: TaskGraph, executors: Record<string, Executor>, options: RunOptions) {
+    this.#graph = graph;
+    this.#executors = executors;
+    this.#concurrency = options.concurrency ?? Infinity;
+    this.#graceMs = options.graceMs ?? 2000;
+    this.#onEvent = options.onEvent ?? (() => {});
+    const n = graph.size;
+    this.#state = new Uint8Array(n);
+    this.#waiting = new Int32Array(n);
+    this.#reports = new Array(n);
+    if (this.#concurrency !== Infinity) {
+      const weight = options.weight;
+      this.#queue = new ReadyQueue(graph.remainingPath(weight && ((i) => weight(graph.tasks[i], i))));
+    }
+    this.done = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#detach = this.#watch(options);
+
+    const roots: number[] = [];
+    for (let i = 0; i < n; i++) {
+      this.#waiting[i] = graph.dependenciesOf(i).length;
+      if (this.#waiting[i] === 0) roots.push(i);
+    }
+    if (options.signal?.aborted) this.#interrupt();
+    else for (const i of roots) this.#ready(i);
+    this.#settleIfDone();
+  }
+
+  /** Hooks up cancellation and the catching of stray snippet errors; returns the undo. */
+  #watch(options: RunOptions): () => void {
+    const interrupt = () => this.#interrupt();
+    const kill = () => this.#kill.abort();
+    options.signal?.addEventListener("abort", interrupt, { once: true });
+    options.killSignal?.addEventListener("abort", kill, { once: true });
+    // A snippet's timer or promise may throw after its task ended; that must not end dagrun.
+    const stray = (error: unknown) => {
+      const name = taskOfError(error);
+      const index = name === undefined ? undefined : this.#graph.index.get(name);
+      if (index === undefined) {
+        this.#emit({ type: "error", message: `uncaught error: ${describeError(error)}` });
+      } else {
+        const text = `uncaught error (after the task's body returned): ${describeError(error)}\n`;
+        this.#emit({
+          type: "output",
+          task: this.#graph.tasks[index],
+          index,
+          stream: "stderr",
+          data: new TextEncoder().encode(text),
+        });
+      }
+    };
+    process.on("uncaughtException", stray);
+    process.on("unhandledRejection", stray);
+    return () => {
+      options.signal?.removeEventListener("abort", interrupt);
+      options.killSignal?.removeEventListener("abort", kill);
+      process.off("uncaughtException", stray);
+      process.off("unhandledRejection", stray);
+    };
+  }
+
+  #now(): number {
+    return Math.round((performance.now() - this.#t0) * 1000) / 1000;
+  }
+
+  #emit(event: RunEvent): void {
+    try {
+      this.#onEvent(event);
+    } catch (error) {
+      this.#listenerError ??= { error };
+      this.#interrupt();
+    }
+  }
+
+  #ready(i: number): void {
+    if (!this.#queue) return this.#start(i);
+    this.#state[i] = QUEUED;
+    this.#queue.push(i);
+    this.#fill();
+  }
+
+  #fill(): void {
+    const queue = this.#queue!;
+    while (this.#running < this.#concurrency && queue.size > 0) this.#start(queue.pop()!);
+  }
+
+  #start(i: number): void {
+    const task = this.#graph.tasks[i];
+    this.#state[i] = RUNNING;
+    this.#running++;
+    const startMs = this.#now();
+    this.#emit({ type: "started", task, index: i, timeMs: startMs });
+    const ctx: ExecutorContext = {
+      signal: this.#stop.signal,
+      killSignal: this.#kill.signal,
+      graceMs: this.#graceMs,
+      output: (stream, data) => this.#emit({ type: "output", task, index: i, stream, data }),
+      defer: (cleanup) => void this.#cleanups.push(cleanup().catch(() => {})),
+    };
+    let outcome: Promise<Outcome>;
+    try {
+      outcome = this.#executors[task.type](task, ctx);
+    } catch (e) {
+      outcome = Promise.reject(e);
+    }
+    outcome.then(
+      (o) => this.#end(i, startMs, o),
+      (e) => this.#end(i, startMs, { ok: false, error: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+
+  #end(i: number, startMs: number, outcome: Outcome): void {
+    const task = this.#graph.tasks[i];
+    const endMs = this.#now();
+    const report: TaskReport = {
+      name: task.name,
+      type: task.type,
+      status: outcome.ok ? "ok" : "failed",
+      startMs,
+      endMs,
+      durationMs: Math.round((endMs - startMs) * 1000) / 1000,
+    };
+    if (outcome.exitCode !== undefined) report.exitCode = outcome.exitCode;
+    if (outcome.signal !== undefined) report.signal = outcome.signal;
+    if (!outcome.ok) report.error = outcome.error ?? "failed";
+    this.#running--;
+    this.#finalize(i, report);
+    this.#emit({ type: "ended", task, index: i, timeMs: endMs, report });
+    if (outcome.ok) {
+      for (const d of this.#graph.dependentsOf(i)) {
+        if (--this.#waiting[d] === 0 && this.#state[d] === PENDING && !this.#stop.signal.aborted) {
+          this.#ready(d);
+        }
+      }
+    } else {
+      this.#skipDependents(i);
+    }
+    if (this.#queue && !this.#stop.signal.aborted) this.#fill();
+    this.#settleIfDone();
+  }
+
+  /** Skips everything downstream of a failed task, now, naming the failure. */
+  #skipDependents(failed: number): void {
+    const name = this.#graph.tasks[failed].name;
+    const stack: [number, string][] = [];
+    for (const d of this.#graph.dependentsOf(failed)) stack.push([d, `dependency ${name} failed`]);
+    while (stack.length) {
+      const [d, reason] = stack.pop()!;
+      if (this.#state[d] !== PENDING) continue;
+      this.#skip(d, reason);
+      const via = this.#graph.tasks[d].name;
+      for (const dd of this.#graph.dependentsOf(d)) {
+        stack.push([dd, `dependency ${via} skipped (${name} failed)`]);
+      }
+    }
+  }
+
+  #skip(i: number, reason: string): void {
+    const task = this.#graph.tasks[i];
+    const report: TaskReport = {
+      name: task.name,
+      type: task.type,
+      status: "skipped",
+      startMs: null,
+      endMs: null,
+      durationMs: null,
+      reason,
+    };
+    this.#finalize(i, report);
+    this.#emit({ type: "skipped", task, index: i, timeMs: this.#now(), report });
+  }
+
+  #finalize(i: number, report: TaskReport): void {
+    this.#state[i] = FINAL;
+    this.#reports[i] = report;
+    this.#finished++;
+  }
+
+  #interrupt(): void {
+    if (this.#stop.signal.aborted) return;
+    this.#interrupted = true;
+    this.#stop.abort();
+    this.#queue?.drain();
+    for (let i = 0; i < this.#graph.size; i++) {
+      if (this.#state[i] === PENDING || this.#state[i] === QUEUED) this.#skip(i, "interrupted");
+    }
+  }
+
+  #settleIfDone(): void {
+    if (this.#settled || this.#finished < this.#graph.size) return;
+    this.#settled = true;
+    Promise.all(this.#cleanups).then(() => {
+      this.#detach();
+      if (this.#listenerError) return this.#reject(this.#listenerError.error);
+      const tasks = this.#reports;
+      this.#resolve({
+        ok: !this.#interrupted && tasks.every((t) => t.status === "ok"),
+        interrupted: this.#interrupted,
+        durationMs: this.#now(),
+        tasks,
+      });
+    });
+  }
+}

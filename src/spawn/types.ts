@@ -1,0 +1,51 @@
+/**
+ * The contract of the spawn module: a shell command in its own process group, its output as
+ * chunks, and a kill that reaches the whole group.
+ *
+ * @module
+ */
+
+/** What `spawnShell` needs besides the command. */
+export interface ShellOptions {
+  /** Receives stdout bytes as they come. */
+  onStdout(chunk: Uint8Array): void;
+  /** Receives stderr bytes as they come. */
+  onStderr(chunk: Uint8Array): void;
+  /** Working directory. Default: dagrun's. */
+  cwd?: string;
+  /** Variables merged over dagrun's environment. Default: none. */
+  env?: Record<string, string>;
+}
+
+/** How the shell itself ended: an exit code, or the signal that killed it. */
+export interface ShellExit {
+  code: number | null;
+  signal: string | null;
+}
+
+/**
+ * A running shell command. Its stdin is empty; it leads its own process group.
+ *
+ * @example
+ * ```ts
+ * import { spawnShell } from "./mod.ts";
+ * const p = spawnShell("echo hi", { onStdout: (c) => console.log(c.length), onStderr: () => {} });
+ * console.log(await p.exit, await p.closed);
+ * ```
+ */
+export interface ShellProcess {
+  readonly pid: number;
+  /** Settles when the shell exits (its output may still be arriving). */
+  readonly exit: Promise<ShellExit>;
+  /** Settles when stdout and stderr have both ended, or reading was stopped. */
+  readonly closed: Promise<void>;
+  /** Signals every process of the group; a group that is gone already is no error. */
+  kill(signal: "SIGTERM" | "SIGKILL"): void;
+  /** Stops reading output; `closed` then settles. */
+  stopReading(): void;
+}
+
+/** The shell and its arguments for this platform. */
+export function shellCommand(command: string, windows: boolean): [string, string[]] {
+  return windows ? ["cmd.exe", ["/d", "/s", "/c", command]] : ["sh", ["-c", command]];
+}

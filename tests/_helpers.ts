@@ -1,0 +1,131 @@
+/**
+ * Test helpers shared by every test file. The suite uses only `node:test` and `node:assert` so
+ * that it runs unchanged under `deno test` and `node --test` (against the built package).
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+/** True under Deno, false under Node. */
+export const isDeno = "Deno" in globalThis;
+
+/**
+ * The CLI this suite tests: `cli.ts` beside the tests' parent folder under Deno, the compiled
+ * `cli.js` in the same place of the build under Node.
+ */
+export const cliPath = fileURLToPath(new URL(isDeno ? "../cli.ts" : "../cli.js", import.meta.url));
+
+/** The project's `examples/` folder, found from the tests' location in the source or the build. */
+export const examplesDir = findUp("examples");
+
+function findUp(name: string): string {
+  let dir = fileURLToPath(new URL(".", import.meta.url));
+  for (;;) {
+    try {
+      readFileSync(join(dir, "package.json"));
+      return join(dir, name);
+    } catch {
+      const parent = join(dir, "..");
+      if (parent === dir) throw new Error(`no ${name}/ above the tests`);
+      dir = parent;
+    }
+  }
+}
+
+/** A fresh temporary directory. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "dagrun-test-"));
+}
+
+/** Writes a task file (an object is written as JSON, a string as it is) and returns its path. */
+export function taskFile(content: unknown, name = "tasks.json"): string {
+  const path = join(tempDir(), name);
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content, null, 2));
+  return path;
+}
+
+/** What a CLI run produced. */
+export interface CliResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** The dagrun process's pid. */
+  pid: number;
+}
+
+/** Options of {@linkcode runCli}. */
+export interface RunCliOptions {
+  /** Text fed to stdin; default: none (stdin closed). */
+  stdin?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Called with the child once it is spawned, e.g. to send it a signal later. */
+  onSpawn?: (child: ReturnType<typeof spawn>) => void;
+  /** Called with every stdout chunk as it arrives. */
+  onStdout?: (text: string, child: ReturnType<typeof spawn>) => void;
+  /** Kill the run (SIGKILL) after this many ms, failing the test. Default: 60000. */
+  timeoutMs?: number;
+}
+
+/** Runs the dagrun CLI as a user would, in a subprocess, and collects what it printed. */
+export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
+  const argv = isDeno ? ["run", "--allow-all", cliPath, ...args] : [cliPath, ...args];
+  const child = spawn(process.execPath, argv, {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  options.onSpawn?.(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (t: string) => {
+    stdout += t;
+    options.onStdout?.(t, child);
+  });
+  child.stderr!.setEncoding("utf8").on("data", (t: string) => (stderr += t));
+  child.stdin!.end(options.stdin ?? "");
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, pid: child.pid! });
+    });
+  });
+}
+
+/** Reads and parses a JSON file. */
+export function readJson(path: string): any {
+  return JSON.parse(readFileSync(path, "utf8"));
+}
+
+/** True when a process with this pid exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `condition` every 20 ms until it holds or `ms` pass; returns whether it held. */
+export async function waitFor(condition: () => boolean, ms = 10_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (condition()) return true;
+    await sleep(20);
+  }
+  return condition();
+}
