@@ -139,7 +139,10 @@ class Run {
       if (this.#waiting[i] === 0) roots.push(i);
     }
     if (options.signal?.aborted) this.#interrupt();
-    else for (const i of roots) this.#ready(i);
+    else {
+      for (const i of roots) this.#ready(i);
+      if (this.#queue) this.#fill();
+    }
     this.#settleIfDone();
   }
 
@@ -189,11 +192,11 @@ class Run {
     }
   }
 
+  /** Starts a task whose dependencies are done, or queues it; callers then `#fill` the slots. */
   #ready(i: number): void {
     if (!this.#queue) return this.#start(i);
     this.#state[i] = QUEUED;
     this.#queue.push(i);
-    this.#fill();
   }
 
   #fill(): void {

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { TaskGraph } from "../mod.ts";
+import { ReadyQueue } from "../src/ready_queue.ts";
+import type { Task } from "../src/task.ts";
+
+const t = (name: string, ...dependencies: string[]): Task => ({ name, type: "exec", arguments: "", dependencies });
+
+test("edges both ways, duplicates in a dependency list counted once", () => {
+  const g = TaskGraph.from([t("a"), t("b", "a", "a"), t("c", "a", "b")]);
+  assert.equal(g.edgeCount, 3);
+  assert.deepEqual([...g.dependenciesOf(1)], [0]);
+  assert.deepEqual([...g.dependentsOf(0)], [1, 2]);
+  assert.deepEqual([...g.order], [0, 1, 2]);
+});
+
+test("remaining critical path: by depth, or weighted", () => {
+  // a -> b -> d, a -> c -> d ; c is heavy
+  const g = TaskGraph.from([t("a"), t("b", "a"), t("c", "a"), t("d", "b", "c")]);
+  assert.deepEqual([...g.remainingPath()], [3, 2, 2, 1]);
+  const w = [1, 1, 10, 1];
+  assert.deepEqual([...g.remainingPath((i) => w[i])], [12, 2, 11, 1]);
+});
+
+test("TaskGraph.from throws a TaskFileError for a cycle; analyze returns the problems", () => {
+  assert.throws(() => TaskGraph.from([t("a", "b"), t("b", "a")]), /cycle: a -> b -> a/);
+  const { graph, problems } = TaskGraph.analyze([t("a", "b"), t("b", "a"), t("c", "a")]);
+  assert.equal(graph, undefined);
+  assert.equal(problems.length, 1, "the task behind the cycle is not a cycle of its own");
+});
+
+test("a long chain (100 000 tasks) is analysed without deep recursion", () => {
+  const n = 100_000;
+  const tasks = Array.from({ length: n }, (_, i) => (i ? t(`t${i}`, `t${i - 1}`) : t("t0")));
+  tasks[0].dependencies = [`t${n - 1}`];
+  const { problems } = TaskGraph.analyze(tasks);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0].message, /^cycle: t0 -> t99999 -> t99998/);
+});
+
+test("ready queue: highest priority first, file order among equals", () => {
+  const q = new ReadyQueue([5, 1, 5, 9, 1, 5]);
+  for (const i of [4, 2, 1, 0, 5, 3]) q.push(i);
+  const out = [];
+  while (q.size) out.push(q.pop());
+  assert.deepEqual(out, [3, 0, 2, 5, 1, 4]);
+  assert.equal(q.pop(), undefined);
+});

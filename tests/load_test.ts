@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { loadTaskFile, parseTaskFile, TaskFileError, taskFileSchema } from "../mod.ts";
+import { examplesDir, taskFile } from "./_helpers.ts";
+
+/** The TaskFileError that parsing `text` throws. */
+function problemsOf(text: string, name = "t.json"): TaskFileError {
+  try {
+    parseTaskFile(text, name);
+  } catch (e) {
+    assert.ok(e instanceof TaskFileError, `expected a TaskFileError, got ${e}`);
+    return e;
+  }
+  assert.fail("expected the file to be rejected");
+}
+
+test("plain JSON loads with tasks in file order and a graph", () => {
+  const file = parseTaskFile(JSON.stringify({
+    tasks: [
+      { name: "b", type: "exec", arguments: "true", dependencies: ["a"] },
+      { name: "a", type: "eval", arguments: "" },
+    ],
+  }));
+  assert.deepEqual(file.tasks.map((t) => t.name), ["b", "a"]);
+  assert.deepEqual([...file.graph.order], [1, 0]);
+  assert.deepEqual(file.warnings, []);
+});
+
+test("JSONC: comments, trailing commas and a BOM are accepted", () => {
+  const file = parseTaskFile(`\uFEFF{
+    // a line comment
+    "tasks": [
+      /* a block comment */
+      { "name": "a", "type": "exec", "arguments": "true", },
+    ],
+  }`);
+  assert.equal(file.tasks[0].name, "a");
+});
+
+test("a syntax error names file, line and column", () => {
+  const e = problemsOf('{\n  "tasks": [\n    { "name": "a" "type": "exec" }\n  ]\n}');
+  assert.equal(e.problems.length, 1);
+  assert.equal(e.problems[0].line, 3);
+  assert.equal(e.problems[0].column, 19);
+  assert.match(e.message, /^t\.json: 1 problem, nothing was run:\n {2}t\.json:3:19: invalid JSON: comma expected/);
+});
+
+test("an empty file is a syntax error, not a crash", () => {
+  assert.match(problemsOf("").message, /t\.json:1:1: invalid JSON/);
+});
+
+test("schema problems: every one is listed, each with task name and place", () => {
+  const e = problemsOf(`{
+  "tasks": [
+    { "name": "a", "type": "shell", "arguments": "true" },
+    { "name": "b", "arguments": "true" },
+    { "name": "c", "type": "exec", "arguments": 42 },
+    { "name": "d", "type": "exec", "arguments": "x", "dependencies": "a" }
+  ]
+}`);
+  const byTask = Object.fromEntries(e.problems.map((p) => [p.task, p]));
+  assert.equal(e.problems.length, 4);
+  assert.match(byTask.a.message, /"type" must be one of: exec, eval/);
+  assert.equal(byTask.a.line, 3);
+  assert.match(byTask.b.message, /missing required property "type"/);
+  assert.equal(byTask.b.line, 4);
+  assert.match(byTask.c.message, /"arguments" must be a string/);
+  assert.deepEqual([byTask.c.line, byTask.c.column], [5, 36]);
+  assert.match(byTask.d.message, /"dependencies" must be an array/);
+  assert.ok(e.problems.every((p) => p.hint), "every problem says how to fix it");
+});
+
+test("the top level must be an object with a tasks list", () => {
+  assert.match(problemsOf("[]").message, /must be an object/);
+  assert.match(problemsOf("{}").message, /missing required property "tasks"/);
+  assert.match(problemsOf('{"tasks": {}}').message, /"tasks" is a list/);
+});
+
+test("graph problems: duplicates, unknown and self dependencies, all at once", () => {
+  const e = problemsOf(`{"tasks": [
+  {"name": "task1", "type": "exec", "arguments": "true"},
+  {"name": "task1", "type": "exec", "arguments": "true"},
+  {"name": "b", "type": "exec", "arguments": "true", "dependencies": ["tsk1"]},
+  {"name": "c", "type": "exec", "arguments": "true", "dependencies": ["c"]}
+]}`);
+  assert.equal(e.problems.length, 3);
+  const [dup, unknown, self] = e.problems;
+  assert.match(dup.message, /duplicate task name/);
+  assert.equal(dup.line, 3);
+  assert.match(unknown.message, /unknown dependency "tsk1"/);
+  assert.equal(unknown.hint, 'did you mean "task1"?');
+  assert.deepEqual([unknown.line, unknown.column], [4, 71]);
+  assert.match(self.message, /depends on itself/);
+  assert.match(e.message, /t\.json:4:71: task "b": unknown dependency "tsk1"\n {4}fix: did you mean "task1"\?/);
+});
+
+test("a cycle is printed as a path, at the dependency that closes it", () => {
+  const e = problemsOf(`{"tasks": [
+  {"name": "a", "type": "exec", "arguments": "true", "dependencies": ["c"]},
+  {"name": "b", "type": "exec", "arguments": "true", "dependencies": ["a"]},
+  {"name": "c", "type": "exec", "arguments": "true", "dependencies": ["b"]},
+  {"name": "ok", "type": "exec", "arguments": "true"},
+  {"name": "x", "type": "exec", "arguments": "true", "dependencies": ["y"]},
+  {"name": "y", "type": "exec", "arguments": "true", "dependencies": ["x"]},
+  {"name": "behind", "type": "exec", "arguments": "true", "dependencies": ["x"]}
+]}`);
+  assert.deepEqual(e.problems.map((p) => p.message.split(" (")[0]), [
+    "cycle: a -> c -> b -> a",
+    "cycle: x -> y -> x",
+  ]);
+  assert.equal(e.problems[0].line, 2);
+});
+
+test("an unknown task property is a warning with a suggestion, not an error", () => {
+  const file = parseTaskFile(`{"tasks": [
+  {"name": "a", "type": "exec", "arguments": "true"},
+  {"name": "b", "type": "exec", "arguments": "true", "dependecies": ["a"]},
+  {"name": "c", "type": "exec", "arguments": "true", "color": "red"}
+]}`);
+  assert.equal(file.warnings.length, 2);
+  assert.equal(file.warnings[0].message, 'unknown property "dependecies" in task "b" — did you mean "dependencies"?');
+  assert.deepEqual([file.warnings[0].line, file.warnings[0].column], [3, 54]);
+  assert.match(file.warnings[1].message, /unknown property "color" in task "c" \(ignored\)/);
+});
+
+test("multi-line snippets are accepted (the seed schema's ^(.*)$ patterns are dropped)", () => {
+  const file = parseTaskFile(JSON.stringify({ tasks: [{ name: "a", type: "eval", arguments: "let x = 1;\nx++" }] }));
+  assert.equal(file.tasks[0].arguments, "let x = 1;\nx++");
+});
+
+test("the seed's example file is accepted as it is", async () => {
+  const seed = new URL("../../shared/seed/example-input1.json", `file://${examplesDir}/`);
+  const file = parseTaskFile(readFileSync(seed, "utf8"), "example-input1.json");
+  assert.equal(file.tasks.length, 9);
+  assert.equal((await loadTaskFile(`${examplesDir}/example.json`)).tasks.length, 9);
+});
+
+test("loading: a missing file and invalid UTF-8 are TaskFileErrors naming the file", async () => {
+  await assert.rejects(loadTaskFile("/nonexistent/tasks.json"), (e: unknown) => {
+    assert.ok(e instanceof TaskFileError);
+    assert.match(e.message, /^\/nonexistent\/tasks\.json: 1 problem.*\n.*no such file/);
+    return true;
+  });
+  const path = taskFile("{}");
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(path, new Uint8Array([0x7b, 0x0a, 0x20, 0xff, 0xfe, 0x7d]));
+  await assert.rejects(loadTaskFile(path), /:2:2: the file is not valid UTF-8 text/);
+});
+
+test("schema/tasks.schema.json is the schema the code uses", () => {
+  const onDisk = JSON.parse(readFileSync(new URL("../schema/tasks.schema.json", `file://${examplesDir}/`), "utf8"));
+  assert.deepEqual(onDisk, JSON.parse(JSON.stringify(taskFileSchema)));
+});
+
+test("a long list of problems is cut to one screen", () => {
+  const tasks = Array.from({ length: 40 }, (_, i) => ({ name: `t${i}`, type: "exec", arguments: "x", dependencies: ["nope"] }));
+  const e = problemsOf(JSON.stringify({ tasks }));
+  assert.equal(e.problems.length, 40);
+  assert.ok(e.message.split("\n").length <= 35, "fits on a screen");
+  assert.match(e.message, /… and 25 more$/);
+});
