@@ -8,7 +8,9 @@ test("the example: task6 fails, task9 is skipped, the rest ok, in about 6 s", as
   const { code, stdout } = await runCli([join(examplesDir, "example.json"), "--report-json", reportPath]);
   assert.equal(code, 1);
   const report = readJson(reportPath);
-  const status = Object.fromEntries(report.tasks.map((t: { name: string; status: string }) => [t.name, t.status]));
+  const status = Object.fromEntries(
+    report.tasks.map((t: { name: string; status: string }) => [t.name, t.status]),
+  );
   assert.deepEqual(status, {
     task1: "ok",
     task2: "ok",

@@ -4,7 +4,12 @@ import { TaskGraph } from "../mod.ts";
 import { ReadyQueue } from "../src/ready_queue.ts";
 import type { Task } from "../src/task.ts";
 
-const t = (name: string, ...dependencies: string[]): Task => ({ name, type: "exec", arguments: "", dependencies });
+const t = (name: string, ...dependencies: string[]): Task => ({
+  name,
+  type: "exec",
+  arguments: "",
+  dependencies,
+});
 
 test("edges both ways, duplicates in a dependency list counted once", () => {
   const g = TaskGraph.from([t("a"), t("b", "a", "a"), t("c", "a", "b")]);

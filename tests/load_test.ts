@@ -43,7 +43,10 @@ test("a syntax error names file, line and column", () => {
   assert.equal(e.problems.length, 1);
   assert.equal(e.problems[0].line, 3);
   assert.equal(e.problems[0].column, 19);
-  assert.match(e.message, /^t\.json: 1 problem, nothing was run:\n {2}t\.json:3:19: invalid JSON: comma expected/);
+  assert.match(
+    e.message,
+    /^t\.json: 1 problem, nothing was run:\n {2}t\.json:3:19: invalid JSON: comma expected/,
+  );
 });
 
 test("an empty file is a syntax error, not a crash", () => {
@@ -92,7 +95,10 @@ test("graph problems: duplicates, unknown and self dependencies, all at once", (
   assert.equal(unknown.hint, 'did you mean "task1"?');
   assert.deepEqual([unknown.line, unknown.column], [4, 71]);
   assert.match(self.message, /depends on itself/);
-  assert.match(e.message, /t\.json:4:71: task "b": unknown dependency "tsk1"\n {4}fix: did you mean "task1"\?/);
+  assert.match(
+    e.message,
+    /t\.json:4:71: task "b": unknown dependency "tsk1"\n {4}fix: did you mean "task1"\?/,
+  );
 });
 
 test("a cycle is printed as a path, at the dependency that closes it", () => {
@@ -119,13 +125,18 @@ test("an unknown task property is a warning with a suggestion, not an error", ()
   {"name": "c", "type": "exec", "arguments": "true", "color": "red"}
 ]}`);
   assert.equal(file.warnings.length, 2);
-  assert.equal(file.warnings[0].message, 'unknown property "dependecies" in task "b" — did you mean "dependencies"?');
+  assert.equal(
+    file.warnings[0].message,
+    'unknown property "dependecies" in task "b" — did you mean "dependencies"?',
+  );
   assert.deepEqual([file.warnings[0].line, file.warnings[0].column], [3, 54]);
   assert.match(file.warnings[1].message, /unknown property "color" in task "c" \(ignored\)/);
 });
 
 test("multi-line snippets are accepted (the seed schema's ^(.*)$ patterns are dropped)", () => {
-  const file = parseTaskFile(JSON.stringify({ tasks: [{ name: "a", type: "eval", arguments: "let x = 1;\nx++" }] }));
+  const file = parseTaskFile(
+    JSON.stringify({ tasks: [{ name: "a", type: "eval", arguments: "let x = 1;\nx++" }] }),
+  );
   assert.equal(file.tasks[0].arguments, "let x = 1;\nx++");
 });
 
@@ -149,12 +160,17 @@ test("loading: a missing file and invalid UTF-8 are TaskFileErrors naming the fi
 });
 
 test("schema/tasks.schema.json is the schema the code uses", () => {
-  const onDisk = JSON.parse(readFileSync(new URL("../schema/tasks.schema.json", `file://${examplesDir}/`), "utf8"));
+  const onDisk = JSON.parse(
+    readFileSync(new URL("../schema/tasks.schema.json", `file://${examplesDir}/`), "utf8"),
+  );
   assert.deepEqual(onDisk, JSON.parse(JSON.stringify(taskFileSchema)));
 });
 
 test("a long list of problems is cut to one screen", () => {
-  const tasks = Array.from({ length: 40 }, (_, i) => ({ name: `t${i}`, type: "exec", arguments: "x", dependencies: ["nope"] }));
+  const tasks = Array.from(
+    { length: 40 },
+    (_, i) => ({ name: `t${i}`, type: "exec", arguments: "x", dependencies: ["nope"] }),
+  );
   const e = problemsOf(JSON.stringify({ tasks }));
   assert.equal(e.problems.length, 40);
   assert.ok(e.message.split("\n").length <= 35, "fits on a screen");

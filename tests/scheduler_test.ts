@@ -34,7 +34,12 @@ test("a dependent starts in the same tick as its last dependency ends", async ()
     return { ok: true };
   };
   const events: [string, string, number][] = [];
-  await run([{ name: "a", type: "tick", arguments: "" }, { name: "b", type: "tick", arguments: "", dependencies: ["a"] }], {
+  await run([{ name: "a", type: "tick", arguments: "" }, {
+    name: "b",
+    type: "tick",
+    arguments: "",
+    dependencies: ["a"],
+  }], {
     executors: { tick },
     onEvent: (e) => "task" in e && events.push([e.type, e.task.name, ticks]),
   });
@@ -42,7 +47,12 @@ test("a dependent starts in the same tick as its last dependency ends", async ()
 });
 
 test("independent branches run at once; a dependent waits only for its own dependencies", async () => {
-  const { report } = await record([t("slow", 300), t("fast", 20), t("after-fast", 20, "fast"), t("after-both", 10, "slow", "after-fast")]);
+  const { report } = await record([
+    t("slow", 300),
+    t("fast", 20),
+    t("after-fast", 20, "fast"),
+    t("after-both", 10, "slow", "after-fast"),
+  ]);
   const r = Object.fromEntries(report.tasks.map((x) => [x.name, x]));
   assert.ok(r["after-fast"].startMs! >= r.fast.endMs!);
   assert.ok(r["after-fast"].endMs! < r.slow.endMs!, "did not wait for the slow branch");
@@ -72,10 +82,17 @@ test("a failure skips its dependents transitively at once, with the reason; othe
 });
 
 test("every task gets exactly one final status", async () => {
-  const tasks = Array.from({ length: 200 }, (_, i) => t(`t${i}`, `${i % 7}${i % 13 === 0 ? "!" : ""}`, ...(i ? [`t${Math.floor(i / 2)}`] : [])));
+  const tasks = Array.from(
+    { length: 200 },
+    (_, i) => t(`t${i}`, `${i % 7}${i % 13 === 0 ? "!" : ""}`, ...(i ? [`t${Math.floor(i / 2)}`] : [])),
+  );
   const { report, events } = await record(tasks, { concurrency: 8 });
   const finals = new Map<string, number>();
-  for (const e of events) if (e.type === "ended" || e.type === "skipped") finals.set(e.task.name, (finals.get(e.task.name) ?? 0) + 1);
+  for (const e of events) {
+    if (e.type === "ended" || e.type === "skipped") {
+      finals.set(e.task.name, (finals.get(e.task.name) ?? 0) + 1);
+    }
+  }
   assert.equal(finals.size, 200);
   assert.ok([...finals.values()].every((n) => n === 1));
   assert.equal(report.tasks.length, 200);
@@ -92,7 +109,12 @@ test("concurrency: never more than N running, and critical path first", async ()
     running--;
     return { ok: true };
   };
-  const c = (name: string, ...deps: string[]): Task => ({ name, type: "c", arguments: "", dependencies: deps });
+  const c = (name: string, ...deps: string[]): Task => ({
+    name,
+    type: "c",
+    arguments: "",
+    dependencies: deps,
+  });
   // "short" comes first in the file, but "long1" heads the longer chain.
   await run([c("short"), c("long1"), c("long2", "long1"), c("long3", "long2"), c("x"), c("y"), c("z")], {
     executors: { c: counted },
@@ -106,7 +128,12 @@ test("concurrency: never more than N running, and critical path first", async ()
 test("with one slot, ready tasks start in critical-path order, file order breaking ties", async () => {
   const order: string[] = [];
   const log: Executor = (task) => (order.push(task.name), Promise.resolve({ ok: true }));
-  const c = (name: string, ...deps: string[]): Task => ({ name, type: "log", arguments: "", dependencies: deps });
+  const c = (name: string, ...deps: string[]): Task => ({
+    name,
+    type: "log",
+    arguments: "",
+    dependencies: deps,
+  });
   await run([c("a"), c("b"), c("c"), c("b2", "b"), c("b3", "b2")], { executors: { log }, concurrency: 1 });
   // b3 ties with a and c (each has 1 to go), so file order decides.
   assert.deepEqual(order, ["b", "b2", "a", "c", "b3"]);
@@ -141,10 +168,17 @@ test("an executor that throws or rejects fails its task with the message", async
     throw new Error("sync boom");
   };
   const reject: Executor = () => Promise.reject(new Error("async boom"));
-  const report = await run([{ name: "s", type: "sync", arguments: "" }, { name: "r", type: "reject", arguments: "" }], {
+  const report = await run([{ name: "s", type: "sync", arguments: "" }, {
+    name: "r",
+    type: "reject",
+    arguments: "",
+  }], {
     executors: { sync, reject },
   });
-  assert.deepEqual(report.tasks.map((x) => [x.status, x.error]), [["failed", "sync boom"], ["failed", "async boom"]]);
+  assert.deepEqual(report.tasks.map((x) => [x.status, x.error]), [["failed", "sync boom"], [
+    "failed",
+    "async boom",
+  ]]);
 });
 
 test("an unknown task type is refused before anything runs", () => {
