@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import type { RunReport } from "../mod.ts";
 
 /** True under Deno, false under Node. */
 export const isDeno = "Deno" in globalThis;
@@ -100,8 +101,8 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
   });
 }
 
-/** Reads and parses a JSON file. */
-export function readJson(path: string): any {
+/** Reads and parses a JSON file; by default, a report written by `--report-json`. */
+export function readJson<T = RunReport>(path: string): T {
   return JSON.parse(readFileSync(path, "utf8"));
 }
 

@@ -23,13 +23,13 @@ test("the example: task6 fails, task9 is skipped, the rest ok, in about 6 s", as
     task9: "skipped",
   });
   assert.ok(report.durationMs > 5900 && report.durationMs < 8000, `took ${report.durationMs} ms`);
-  const byName = Object.fromEntries(report.tasks.map((t: { name: string }) => [t.name, t]));
+  const byName = Object.fromEntries(report.tasks.map((t) => [t.name, t]));
   // task3 waits for task1 only, not for the 5 s task4.
-  assert.ok(byName.task3.startMs >= byName.task1.endMs);
-  assert.ok(byName.task3.startMs - byName.task1.endMs < 500);
-  assert.ok(byName.task5.startMs >= byName.task4.endMs);
+  assert.ok(byName.task3.startMs! >= byName.task1.endMs!);
+  assert.ok(byName.task3.startMs! - byName.task1.endMs! < 500);
+  assert.ok(byName.task5.startMs! >= byName.task4.endMs!);
   assert.equal(byName.task9.startMs, null);
-  assert.match(byName.task9.reason, /task6 failed/);
+  assert.match(byName.task9.reason!, /task6 failed/);
 
   const lines = stdout.split("\n");
   for (const name of Object.keys(status)) {
