@@ -5,9 +5,9 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { RunReport } from "../mod.ts";
@@ -21,20 +21,19 @@ export const isDeno = "Deno" in globalThis;
  */
 export const cliPath = fileURLToPath(new URL(isDeno ? "../cli.ts" : "../cli.js", import.meta.url));
 
-/** The project's `examples/` folder, found from the tests' location in the source or the build. */
-export const examplesDir = findUp("examples");
+/**
+ * The project's `examples/` folder: the nearest one above the tests, so that it is found from the
+ * source (`tests/`) and from the Node build (`npm/tests/`, which has no copy) alike.
+ */
+export const examplesDir: string = findUp("examples");
 
 function findUp(name: string): string {
   let dir = fileURLToPath(new URL(".", import.meta.url));
   for (;;) {
-    try {
-      readFileSync(join(dir, "package.json"));
-      return join(dir, name);
-    } catch {
-      const parent = join(dir, "..");
-      if (parent === dir) throw new Error(`no ${name}/ above the tests`);
-      dir = parent;
-    }
+    if (existsSync(join(dir, name))) return join(dir, name);
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no ${name}/ above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
   }
 }
 

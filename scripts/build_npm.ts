@@ -1,0 +1,176 @@
+/**
+ * Builds the npm package in `npm/` from the same sources Deno runs, doing the job dnt would (dnt
+ * lives on JSR, which our machines cannot reach):
+ *
+ * - compiles `mod.ts`, `cli.ts`, `src/` and `tests/` with TypeScript to ESM + `.d.ts`, turning the
+ *   `./x.ts` imports into `./x.js` (`rewriteRelativeImportExtensions`);
+ * - gives the CLI a `#!/usr/bin/env node` first line and the run bit;
+ * - writes `npm/package.json` (dependencies from the project's own package.json), copies README,
+ *   LICENSE and the JSON schema, and shows what `npm pack` would publish.
+ *
+ * The compiled tests stay in `npm/tests/` for `deno task test:node` but are not published.
+ *
+ * Usage: `deno task build:npm [VERSION]` (default: the VERSION in src/version.ts)
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { VERSION } from "../src/version.ts";
+
+/** The repository's root folder. */
+export const root: string = fileURLToPath(new URL("..", import.meta.url));
+/** Where the package is built. */
+export const outDir: string = join(root, "npm");
+
+/**
+ * Compiler options. `lib` is ES2023 without DOM so that tsc rejects what Node 20 lacks (ES2024
+ * built-ins such as `Promise.withResolvers`); web globals come from `@types/node`.
+ */
+const TSC_OPTIONS = [
+  "--module",
+  "nodenext",
+  "--moduleResolution",
+  "nodenext",
+  "--target",
+  "es2023",
+  "--lib",
+  "es2023",
+  "--types",
+  "node",
+  "--strict",
+  "--skipLibCheck",
+  "--declaration",
+  "--allowImportingTsExtensions",
+  "--rewriteRelativeImportExtensions",
+  "--noEmitOnError",
+  "--newLine",
+  "lf",
+  "--rootDir",
+  root,
+  "--outDir",
+  outDir,
+];
+
+/** Files the package publishes besides package.json, README and LICENSE (npm adds those). */
+const FILES = ["mod.js", "mod.d.ts", "cli.js", "src/", "schema/"];
+
+/** Options of {@linkcode buildNpm}. */
+export interface BuildOptions {
+  /** The package version. Default: the VERSION in src/version.ts. */
+  version?: string;
+  /** Run `npm pack --dry-run` to list what would be published. Default: true. */
+  dryRunPack?: boolean;
+}
+
+/**
+ * Builds the package into `npm/` and returns its folder; throws when tsc or npm fails.
+ *
+ * @example
+ * ```ts
+ * import { buildNpm } from "./build_npm.ts";
+ * const dir = await buildNpm({ version: "0.1.0", dryRunPack: false });
+ * ```
+ */
+export function buildNpm(options: BuildOptions = {}): string {
+  const version = options.version ?? VERSION;
+  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) {
+    throw new Error(`"${version}" is not a version like 1.2.3 or 1.2.3-rc.1`);
+  }
+  rmSync(outDir, { recursive: true, force: true });
+
+  const sources = ["mod.ts", "cli.ts", ...walk("src"), ...walk("tests")].filter(isCompiled);
+  exec("node", [join(root, "node_modules/typescript/bin/tsc"), ...TSC_OPTIONS, ...sources], root);
+  // Test fixtures are data, not code: copy them (and any non-TypeScript file) as they are.
+  for (const file of walk("tests").filter((f) => !isCompiled(f))) {
+    cpSync(join(root, file), join(outDir, file));
+  }
+
+  setVersion(version);
+  const cli = join(outDir, "cli.js");
+  const body = readFileSync(cli, "utf8").replace(/^#!.*\n/, "");
+  writeFileSync(cli, `#!/usr/bin/env node\n${body}`);
+  chmodSync(cli, 0o755);
+
+  writeFileSync(join(outDir, "package.json"), JSON.stringify(packageJson(version), null, 2) + "\n");
+  cpSync(join(root, "README.md"), join(outDir, "README.md"));
+  cpSync(join(root, "LICENSE"), join(outDir, "LICENSE"));
+  cpSync(join(root, "schema"), join(outDir, "schema"), { recursive: true });
+
+  if (options.dryRunPack ?? true) exec("npm", ["pack", "--dry-run"], outDir);
+  return outDir;
+}
+
+/** The package's manifest; its dependencies are the project's own, so there is one list. */
+function packageJson(version: string) {
+  const project = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  return {
+    name: "dagrun",
+    version,
+    description: "Runs a set of tasks with the most concurrency their dependencies allow, " +
+      "streams their output and ends with a clear report.",
+    keywords: ["task runner", "dag", "parallel", "dependencies", "cli"],
+    license: "MIT",
+    type: "module",
+    main: "./mod.js",
+    types: "./mod.d.ts",
+    exports: {
+      ".": { types: "./mod.d.ts", default: "./mod.js" },
+      "./schema.json": "./schema/tasks.schema.json",
+      "./package.json": "./package.json",
+    },
+    bin: { dagrun: "cli.js" },
+    engines: { node: ">=20" },
+    dependencies: project.dependencies,
+    files: FILES,
+  };
+}
+
+/** Writes `version` into the built `VERSION` constant (code and declaration). */
+function setVersion(version: string) {
+  for (const file of ["src/version.js", "src/version.d.ts"]) {
+    const path = join(outDir, file);
+    const text = readFileSync(path, "utf8");
+    const literal = JSON.stringify(VERSION);
+    if (!text.includes(literal)) throw new Error(`${file} has no ${literal} to replace`);
+    writeFileSync(path, text.replace(literal, JSON.stringify(version)));
+  }
+}
+
+/** TypeScript sources to compile; everything under a `fixtures/` folder is test data. */
+function isCompiled(file: string): boolean {
+  return file.endsWith(".ts") && !file.split("/").includes("fixtures");
+}
+
+/** Every file under `dir` (relative to the root), with `/` separators. */
+function walk(dir: string): string[] {
+  return readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)).replaceAll("\\", "/"))
+    .sort();
+}
+
+function exec(command: string, args: string[], cwd: string) {
+  const result = spawnSync(command, args, { cwd, stdio: "inherit" });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args[0]} failed (exit ${result.status ?? result.signal})`);
+  }
+}
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  if (args.length > 1 || args[0]?.startsWith("-")) {
+    console.error("Usage: deno task build:npm [VERSION]");
+    process.exit(2);
+  }
+  try {
+    console.log(`Built ${relative(process.cwd(), buildNpm({ version: args[0] })) || "."}`);
+  } catch (e) {
+    console.error(`build:npm: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}

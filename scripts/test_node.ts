@@ -1,0 +1,33 @@
+/**
+ * Runs the test suite on Node: builds the npm package (with its compiled tests, see
+ * `build_npm.ts`) and runs every compiled test file with `node --test`, so that the CLI tests spawn
+ * `node npm/cli.js` and the library tests import the built modules.
+ *
+ * Usage: `deno task test:node [node --test options]`, e.g. `--test-name-pattern=example`.
+ *
+ * Test files run one at a time, as `deno test` runs them: their timing bounds assume they do not
+ * compete with each other for the machine's cores.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import process from "node:process";
+import { buildNpm, outDir, root } from "./build_npm.ts";
+
+/** `deno test`'s default test file names: `test.ts`, `*_test.ts`, `*.test.ts` (here compiled). */
+const TEST_FILE = /(^|[._])test\.js$/;
+
+if (import.meta.main) {
+  buildNpm({ dryRunPack: false });
+  const tests = join(outDir, "tests");
+  const files = readdirSync(tests, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && TEST_FILE.test(e.name) && !e.parentPath.includes("fixtures"))
+    .map((e) => relative(root, join(e.parentPath, e.name)))
+    .sort();
+  const args = ["--test", "--test-concurrency=1", "--test-reporter=spec", ...process.argv.slice(2), ...files];
+  console.log(`node ${args.join(" ")}`);
+  const result = spawnSync("node", args, { cwd: root, stdio: "inherit" });
+  process.exit(result.status ?? 1);
+}
