@@ -71,7 +71,7 @@ export const evalExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
     body = new AsyncFunction(
       "console",
       "signal",
-      `${task.arguments}\n//# sourceURL=${SOURCE_PREFIX}${encodeURIComponent(task.name)}`,
+      `${task.arguments}\n//# sourceURL=${SOURCE_PREFIX}${encodeName(task.name)}`,
     );
   } catch (e) {
     return fail(e);
@@ -105,8 +105,16 @@ export const evalExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
  */
 export function taskOfError(error: unknown): string | undefined {
   const stack = error instanceof Error ? error.stack ?? "" : "";
-  const match = stack.match(new RegExp(`${SOURCE_PREFIX}([^:\\s)]*)`));
+  const match = stack.match(new RegExp(`${SOURCE_PREFIX}([\\w%-]*)`));
   return match ? decodeURIComponent(match[1]) : undefined;
+}
+
+/** Percent-encodes all but letters, digits, `_` and `-`, so a name never runs into the stack's punctuation. */
+function encodeName(name: string): string {
+  return encodeURIComponent(name).replace(
+    /[^\w%-]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /**
