@@ -54,7 +54,10 @@ test("a thrown error fails the task; its message and stack are printed for the t
   assert.equal(report.tasks[0].status, "failed");
   assert.equal(report.tasks[0].error, "TypeError: bad thing");
   assert.equal(out.length, 1);
-  assert.match(out[0], /^boom stderr TypeError: bad thing\n\s+at inner \(dagrun-task:boom\b/);
+  assert.match(
+    out[0],
+    /^boom stderr TypeError: bad thing\n\s+at inner \(task boom:1:26\)\n\s+at .*\(task boom:2:1\)\n$/,
+  );
   assert.doesNotMatch(out[0], /scheduler\.ts/, "dagrun's own frames are cut");
 });
 
