@@ -142,11 +142,16 @@ function setVersion(version: string) {
 
 /** TypeScript sources to compile; everything under a `fixtures/` folder is test data. */
 function isCompiled(file: string): boolean {
-  return file.endsWith(".ts") && !file.split("/").includes("fixtures");
+  return file.endsWith(".ts") && !isFixture(file);
 }
 
-/** Every file under `dir` (relative to the root), with `/` separators. */
-function walk(dir: string): string[] {
+/** True for a file under a `fixtures/` folder (test data, not code). */
+export function isFixture(file: string): boolean {
+  return file.split("/").includes("fixtures");
+}
+
+/** Every file under `dir`, as paths relative to the root with `/` separators, sorted. */
+export function walk(dir: string): string[] {
   return readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => relative(root, join(e.parentPath, e.name)).replaceAll("\\", "/"))

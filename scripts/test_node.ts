@@ -11,21 +11,18 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { basename, join, relative } from "node:path";
 import process from "node:process";
-import { buildNpm, outDir, root } from "./build_npm.ts";
+import { buildNpm, isFixture, outDir, root, walk } from "./build_npm.ts";
 
 /** `deno test`'s default test file names: `test.ts`, `*_test.ts`, `*.test.ts` (here compiled). */
-const TEST_FILE = /(^|[._])test\.js$/;
+const TEST_FILE = /^(.*[._])?test\.js$/;
 
 if (import.meta.main) {
   buildNpm({ dryRunPack: false });
-  const tests = join(outDir, "tests");
-  const files = readdirSync(tests, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && TEST_FILE.test(e.name) && !e.parentPath.includes("fixtures"))
-    .map((e) => relative(root, join(e.parentPath, e.name)))
-    .sort();
+  const files = walk(relative(root, join(outDir, "tests")))
+    .filter((f) => TEST_FILE.test(basename(f)) && !isFixture(f));
+  if (files.length === 0) throw new Error(`no test files in ${outDir}/tests`);
   const args = ["--test", "--test-concurrency=1", "--test-reporter=spec", ...process.argv.slice(2), ...files];
   console.log(`node ${args.join(" ")}`);
   const result = spawnSync("node", args, { cwd: root, stdio: "inherit" });
