@@ -10,8 +10,10 @@ import { realpathSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { dirname } from "node:path";
 import { formatProblem } from "./src/errors.ts";
 import {
+  type FailurePolicy,
   loadTaskFile,
   type OutputMode,
   run,
@@ -34,12 +36,22 @@ Options:
                         raw: task output passed through as it is
       --report-json PATH
                         also write the report as JSON to PATH
+      --timeout SECONDS stop a task that runs longer (default: no limit); a
+                        task's "timeout" overrides it
+      --retries N       run a failed task up to N more times (default: 0); a
+                        task's "retries" overrides it
+      --on-failure POLICY
+                        continue: other tasks go on after a failure (default)
+                        no-new: start no more tasks, let running ones finish
+                        kill: also stop the running tasks
   -h, --help            show this help
   -V, --version         show the version
 
 Exit codes: 0 all ok, 1 a task failed or was skipped, 2 invalid input or usage,
 130 interrupted.
 `;
+
+const FAILURE_POLICIES: readonly FailurePolicy[] = ["continue", "no-new", "kill"];
 
 /** Exit codes, as documented in the README. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -76,6 +88,9 @@ export async function main(args: string[], io: CliIO = processIO): Promise<numbe
         concurrency: { type: "string", short: "j" },
         output: { type: "string", default: "prefixed" },
         "report-json": { type: "string" },
+        timeout: { type: "string" },
+        retries: { type: "string" },
+        "on-failure": { type: "string", default: "continue" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -96,6 +111,18 @@ export async function main(args: string[], io: CliIO = processIO): Promise<numbe
   if (values.output !== "prefixed" && values.output !== "raw") {
     return fail(`--output must be "prefixed" or "raw", not "${values.output}"`);
   }
+  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeout !== undefined && !(timeout > 0 && timeout !== Infinity)) {
+    return fail(`--timeout must be a number of seconds above 0, not "${values.timeout}"`);
+  }
+  const retries = values.retries === undefined ? 0 : Number(values.retries);
+  if (!Number.isInteger(retries) || retries < 0) {
+    return fail(`--retries must be a whole number of 0 or more, not "${values.retries}"`);
+  }
+  const onFailure = values["on-failure"] as FailurePolicy;
+  if (!FAILURE_POLICIES.includes(onFailure)) {
+    return fail(`--on-failure must be one of ${FAILURE_POLICIES.join(", ")}, not "${onFailure}"`);
+  }
 
   let file;
   try {
@@ -105,9 +132,7 @@ export async function main(args: string[], io: CliIO = processIO): Promise<numbe
     io.write("stderr", `dagrun: ${e.message}\n`);
     return EXIT.usage;
   }
-  for (const w of file.warnings) {
-    io.write("stderr", `${formatProblem(file.path, { ...w, message: `warning: ${w.message}` })}\n`);
-  }
+  for (const w of file.warnings) io.write("stderr", `${formatProblem(file.path, w)} (warning)\n`);
 
   const reporter = new TextReporter({ write: io.write, output: values.output as OutputMode });
   const stop = new AbortController();
@@ -118,6 +143,11 @@ export async function main(args: string[], io: CliIO = processIO): Promise<numbe
   try {
     const report = await run(file.graph, {
       concurrency,
+      timeout,
+      retries,
+      onFailure,
+      // A task's "cwd" is relative to the file's folder, as paths in a file usually are.
+      baseDir: file.path === "-" ? "." : dirname(file.path),
       signal: stop.signal,
       killSignal: kill.signal,
       onEvent: (e) => reporter.handle(e),

@@ -20,7 +20,7 @@
  * @module
  */
 export { loadTaskFile, parseTaskFile, type TaskFile } from "./src/load.ts";
-export { builtinExecutors, run, type RunOptions } from "./src/scheduler.ts";
+export { builtinExecutors, type FailurePolicy, run, type RunOptions } from "./src/scheduler.ts";
 export { TaskFileError } from "./src/errors.ts";
 export { TaskGraph } from "./src/graph.ts";
 export type { BuiltinTaskType, Problem, Task } from "./src/task.ts";
@@ -28,6 +28,7 @@ export type {
   EndedEvent,
   ErrorEvent,
   OutputEvent,
+  RetryEvent,
   RunEvent,
   RunReport,
   SkippedEvent,

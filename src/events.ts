@@ -36,6 +36,10 @@ export interface TaskReport {
   error?: string;
   /** Why a task was skipped. */
   reason?: string;
+  /** True when the task was stopped because its `timeout` passed (`error` says after how long). */
+  timedOut?: boolean;
+  /** How many times the task ran, for a task allowed retries. */
+  attempts?: number;
 }
 
 /**
@@ -57,12 +61,34 @@ export interface RunReport {
   tasks: TaskReport[];
 }
 
-/** A task started. */
+/**
+ * A task started. A task with retries starts once per attempt: each attempt but the last ends
+ * with a {@linkcode RetryEvent}, the last one with the task's `ended` event.
+ */
 export interface StartedEvent {
   type: "started";
   task: Task;
   index: number;
   timeMs: number;
+  /** Which attempt this is, from 1. */
+  attempt: number;
+  /** How many attempts the task may take: 1 + its retries. */
+  attempts: number;
+}
+
+/** An attempt of a task failed and the task will run again after `delayMs`. */
+export interface RetryEvent {
+  type: "retry";
+  task: Task;
+  index: number;
+  timeMs: number;
+  /** The attempt that failed, from 1. */
+  attempt: number;
+  /** How many attempts the task may take: 1 + its retries. */
+  attempts: number;
+  /** Why the attempt failed, such as `exit code 1` or `timed out after 5 s`. */
+  error: string;
+  delayMs: number;
 }
 
 /** A task wrote bytes to its stdout or stderr. */
@@ -111,4 +137,4 @@ export interface ErrorEvent {
  * console.log(log); // ["started", "ended"]
  * ```
  */
-export type RunEvent = StartedEvent | OutputEvent | EndedEvent | SkippedEvent | ErrorEvent;
+export type RunEvent = StartedEvent | RetryEvent | OutputEvent | EndedEvent | SkippedEvent | ErrorEvent;

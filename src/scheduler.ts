@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import process from "node:process";
 import type { RunEvent, RunReport, TaskReport } from "./events.ts";
 import { describeError, evalExecutor, taskOfError } from "./executors/eval.ts";
@@ -14,6 +15,14 @@ import { TaskGraph } from "./graph.ts";
 import { ReadyQueue } from "./ready_queue.ts";
 import type { Task } from "./task.ts";
 import { TaskFileError } from "./errors.ts";
+
+/**
+ * What a task that fails for good does to the rest of the run. Its dependents are skipped in
+ * every case. `continue`: the other tasks go on. `no-new`: no task starts any more, running ones
+ * finish. `kill`: running tasks are stopped too (as on cancellation, but the run is not marked
+ * interrupted). Tasks that do not run are skipped with the reason.
+ */
+export type FailurePolicy = "continue" | "no-new" | "kill";
 
 /**
  * Options of {@linkcode run}.
@@ -27,6 +36,14 @@ import { TaskFileError } from "./errors.ts";
 export interface RunOptions {
   /** Most tasks running at once. Default: `Infinity` (as many as the dependencies allow). */
   concurrency?: number;
+  /** Seconds a task without its own `timeout` may run. Default: no limit. */
+  timeout?: number;
+  /** How many times a task without its own `retries` is run again after failing. Default: 0. */
+  retries?: number;
+  /** What a failed task does to the rest of the run. Default: `"continue"`. */
+  onFailure?: FailurePolicy;
+  /** The folder a task's relative `cwd` is resolved from: the task file's. Default: the current directory. */
+  baseDir?: string;
   /**
    * Cancels the run: nothing new starts, running processes get SIGTERM (SIGKILL after
    * `graceMs`), eval snippets see their `signal` aborted; running tasks end `failed`
@@ -95,6 +112,10 @@ class Run {
   readonly #executors: Record<string, Executor>;
   readonly #concurrency: number;
   readonly #graceMs: number;
+  readonly #timeout: number | undefined;
+  readonly #retries: number;
+  readonly #onFailure: FailurePolicy;
+  readonly #baseDir: string;
   readonly #onEvent: (event: RunEvent) => void;
   readonly #state: Uint8Array;
   readonly #waiting: Int32Array;
@@ -107,6 +128,8 @@ class Run {
   #running = 0;
   #finished = 0;
   #interrupted = false;
+  /** Why running tasks were told to stop: the error they end with. */
+  #stopReason = "interrupted";
   #settled = false;
   #listenerError: { error: unknown } | undefined;
   #resolve!: (report: RunReport) => void;
@@ -118,6 +141,10 @@ class Run {
     this.#executors = executors;
     this.#concurrency = options.concurrency ?? Infinity;
     this.#graceMs = options.graceMs ?? 2000;
+    this.#timeout = options.timeout;
+    this.#retries = options.retries ?? 0;
+    this.#onFailure = options.onFailure ?? "continue";
+    this.#baseDir = options.baseDir ?? ".";
     this.#onEvent = options.onEvent ?? (() => {});
     const n = graph.size;
     this.#state = new Uint8Array(n);
@@ -205,15 +232,39 @@ class Run {
   }
 
   #start(i: number): void {
-    const task = this.#graph.tasks[i];
     this.#state[i] = RUNNING;
     this.#running++;
-    const startMs = this.#now();
-    this.#emit({ type: "started", task, index: i, timeMs: startMs });
+    this.#attempt(i, 1, this.#now());
+  }
+
+  /** Runs attempt `n` (1-based) of task `i`, which started at `startMs`. */
+  #attempt(i: number, n: number, startMs: number): void {
+    const task = this.#graph.tasks[i];
+    const attempts = (task.retries ?? this.#retries) + 1;
+    this.#emit({
+      type: "started",
+      task,
+      index: i,
+      timeMs: n === 1 ? startMs : this.#now(),
+      attempt: n,
+      attempts,
+    });
+    // Each attempt gets its own signal: aborted when the run stops, or when its time is up.
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    this.#stop.signal.addEventListener("abort", stop, { once: true });
+    if (this.#stop.signal.aborted) abort.abort();
+    const timeout = task.timeout ?? this.#timeout;
+    let timedOut = false;
+    const timer = timeout === undefined ? undefined : later(timeout * 1000, () => {
+      timedOut = true;
+      abort.abort();
+    });
     const ctx: ExecutorContext = {
-      signal: this.#stop.signal,
+      signal: abort.signal,
       killSignal: this.#kill.signal,
       graceMs: this.#graceMs,
+      cwd: task.cwd === undefined ? undefined : resolve(this.#baseDir, task.cwd),
       output: (stream, data) => this.#emit({ type: "output", task, index: i, stream, data }),
       defer: (cleanup) => void this.#cleanups.push(cleanup().catch(() => {})),
     };
@@ -223,13 +274,47 @@ class Run {
     } catch (e) {
       outcome = Promise.reject(e);
     }
-    outcome.then(
-      (o) => this.#end(i, startMs, o),
-      (e) => this.#end(i, startMs, { ok: false, error: e instanceof Error ? e.message : String(e) }),
-    );
+    const settle = (o: Outcome) => {
+      clearTimeout(timer);
+      this.#stop.signal.removeEventListener("abort", stop);
+      if (o.ok) return this.#end(i, startMs, o, n);
+      if (timedOut) o = { ...o, error: `timed out after ${timeout} s`, timedOut: true };
+      else if (this.#stop.signal.aborted) o = { ...o, error: this.#stopReason };
+      if (n < attempts && !this.#stop.signal.aborted) this.#retry(i, n, attempts, startMs, o);
+      else this.#end(i, startMs, o, n);
+    };
+    outcome.then(settle, (e) => settle({ ok: false, error: e instanceof Error ? e.message : String(e) }));
   }
 
-  #end(i: number, startMs: number, outcome: Outcome): void {
+  /** Attempt `n` of task `i` failed: waits (doubling the delay each time), then runs the next. */
+  #retry(i: number, n: number, attempts: number, startMs: number, failed: Outcome): void {
+    const task = this.#graph.tasks[i];
+    const delayMs = (task.retryDelay ?? 1) * 1000 * 2 ** (n - 1);
+    this.#emit({
+      type: "retry",
+      task,
+      index: i,
+      timeMs: this.#now(),
+      attempt: n,
+      attempts,
+      error: failed.error ?? "failed",
+      delayMs,
+    });
+    // Stopping the run during the wait (or while the event was handled) ends the task with the
+    // failure it had.
+    if (this.#stop.signal.aborted) return this.#end(i, startMs, failed, n);
+    const stopped = () => {
+      clearTimeout(timer);
+      this.#end(i, startMs, failed, n);
+    };
+    const timer = setTimeout(() => {
+      this.#stop.signal.removeEventListener("abort", stopped);
+      this.#attempt(i, n + 1, startMs);
+    }, Math.min(delayMs, MAX_TIMER_MS));
+    this.#stop.signal.addEventListener("abort", stopped, { once: true });
+  }
+
+  #end(i: number, startMs: number, outcome: Outcome, attempt: number): void {
     const task = this.#graph.tasks[i];
     const endMs = this.#now();
     const report: TaskReport = {
@@ -243,6 +328,8 @@ class Run {
     if (outcome.exitCode !== undefined) report.exitCode = outcome.exitCode;
     if (outcome.signal !== undefined) report.signal = outcome.signal;
     if (!outcome.ok) report.error = outcome.error ?? "failed";
+    if (outcome.timedOut) report.timedOut = true;
+    if ((task.retries ?? this.#retries) > 0) report.attempts = attempt;
     this.#running--;
     this.#finalize(i, report);
     this.#emit({ type: "ended", task, index: i, timeMs: endMs, report });
@@ -254,9 +341,22 @@ class Run {
       }
     } else {
       this.#skipDependents(i);
+      if (!this.#stop.signal.aborted) this.#applyFailurePolicy(i);
     }
     if (this.#queue && !this.#stop.signal.aborted) this.#fill();
     this.#settleIfDone();
+  }
+
+  /** After task `failed` failed for good: `no-new` and `kill` start nothing more; `kill` stops the rest. */
+  #applyFailurePolicy(failed: number): void {
+    if (this.#onFailure === "continue") return;
+    const name = this.#graph.tasks[failed].name;
+    this.#queue?.drain();
+    this.#skipWaiting(`not started: ${name} failed (on-failure: ${this.#onFailure})`);
+    if (this.#onFailure === "kill") {
+      this.#stopReason = `stopped: ${name} failed (on-failure: kill)`;
+      this.#stop.abort();
+    }
   }
 
   /** Skips everything downstream of a failed task, now, naming the failure. */
@@ -297,12 +397,19 @@ class Run {
   }
 
   #interrupt(): void {
-    if (this.#stop.signal.aborted) return;
+    if (this.#interrupted) return;
     this.#interrupted = true;
+    this.#stopReason = "interrupted";
     this.#stop.abort();
     this.#queue?.drain();
+    this.#skipWaiting("interrupted");
+    this.#settleIfDone();
+  }
+
+  /** Skips every task that has not started. */
+  #skipWaiting(reason: string): void {
     for (let i = 0; i < this.#graph.size; i++) {
-      if (this.#state[i] === PENDING || this.#state[i] === QUEUED) this.#skip(i, "interrupted");
+      if (this.#state[i] === PENDING || this.#state[i] === QUEUED) this.#skip(i, reason);
     }
   }
 
@@ -321,4 +428,12 @@ class Run {
       });
     });
   }
+}
+
+/** The longest delay a timer takes (about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/** Calls `fn` after `ms` milliseconds, or never when `ms` is too long for a timer: no limit. */
+function later(ms: number, fn: () => void): ReturnType<typeof setTimeout> | undefined {
+  return ms <= MAX_TIMER_MS ? setTimeout(fn, ms) : undefined;
 }

@@ -55,6 +55,41 @@ export const taskFileSchema = {
             type: "array",
             items: { type: "string" },
           },
+          timeout: {
+            description: "Seconds the task may run; then an exec task's whole process group gets SIGTERM " +
+              "(SIGKILL after a grace period), an eval task's signal is aborted, and the task fails. " +
+              "Default: no limit, or the command line's --timeout.",
+            type: "number",
+            exclusiveMinimum: 0,
+            examples: [60, 0.5],
+          },
+          retries: {
+            description: "How many more times to run the task if it fails (or times out). Dependents wait " +
+              "for the final attempt. Default: 0, or the command line's --retries.",
+            type: "integer",
+            minimum: 0,
+            examples: [2],
+          },
+          retryDelay: {
+            description: "Seconds to wait before the first retry; each further retry waits twice as long " +
+              "as the one before. Default: 1.",
+            type: "number",
+            minimum: 0,
+            examples: [0.5],
+          },
+          cwd: {
+            description: "Working directory of an exec task, relative to the folder of the task file (the " +
+              "current directory when the file is read from stdin). Default: dagrun's current directory.",
+            type: "string",
+            minLength: 1,
+            examples: ["packages/web"],
+          },
+          env: {
+            description: "Environment variables of an exec task, merged over dagrun's environment.",
+            type: "object",
+            additionalProperties: { type: "string" },
+            examples: [{ NODE_ENV: "production" }],
+          },
         },
       },
     },

@@ -25,6 +25,16 @@ export interface Task {
   arguments: string;
   /** Names of the tasks that must succeed before this one starts. Default: none. */
   dependencies?: string[];
+  /** Seconds the task may run before it is stopped and fails. Default: no limit (or `RunOptions.timeout`). */
+  timeout?: number;
+  /** How many more times a failed task runs. Default: 0 (or `RunOptions.retries`). */
+  retries?: number;
+  /** Seconds before the first retry, doubled for each further one. Default: 1. */
+  retryDelay?: number;
+  /** Working directory of an exec task, relative to `RunOptions.cwd`. Default: `RunOptions.cwd`. */
+  cwd?: string;
+  /** Environment variables of an exec task, merged over dagrun's own. Default: none. */
+  env?: Record<string, string>;
 }
 
 /**

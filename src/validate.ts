@@ -34,15 +34,35 @@ interface TaskList {
   tasks: Record<string, unknown>[];
 }
 
+/** Properties that only an exec task uses. */
+const EXEC_ONLY = ["cwd", "env"];
+
+/** What a bound on a number means, by property, for the fix line. */
+const RANGE_HINTS: Record<string, string> = {
+  timeout: "give the limit in seconds, more than 0, or leave it out for no limit",
+  retries: "give the number of extra attempts: 0 or more",
+  retryDelay: "give the delay in seconds: 0 or more",
+};
+
 function unknownProperties(data: TaskList): Problem[] {
   const warnings: Problem[] = [];
   data.tasks.forEach((task, i) => {
     for (const key in task) {
+      if (task.type === "eval" && EXEC_ONLY.includes(key)) {
+        warnings.push({
+          message: `"${key}" has no effect on an eval task (ignored)`,
+          task: String(task.name),
+          path: ["tasks", i, key],
+          hint: `remove it, or make the task an exec task`,
+        });
+        continue;
+      }
       if (KNOWN_TASK_PROPERTIES.includes(key)) continue;
       const guess = closest(key, KNOWN_TASK_PROPERTIES);
       warnings.push({
         message: `unknown property ${JSON.stringify(key)} in task ${JSON.stringify(task.name)}` +
           (guess ? ` — did you mean ${JSON.stringify(guess)}?` : " (ignored)"),
+        task: String(task.name),
         path: ["tasks", i, key],
         hint: guess ? `rename it to "${guess}"` : undefined,
       });
@@ -86,6 +106,16 @@ function toProblem(e: ErrorObject, data: unknown): Problem {
           ? '"tasks" is a list: "tasks": [ { "name": …, "type": …, "arguments": … } ]'
           : `write it as ${article(String(params.type))}`,
       };
+    case "minimum":
+    case "exclusiveMinimum":
+      return {
+        message: `${where} must be ${e.keyword === "minimum" ? "at least" : "more than"} ${params.limit}`,
+        task,
+        path,
+        hint: RANGE_HINTS[String(path.at(-1))],
+      };
+    case "minLength":
+      return { message: `${where} must not be empty`, task, path, hint: "remove it, or give a value" };
     default:
       return { message: `${where} ${e.message ?? "is invalid"}`, task, path };
   }

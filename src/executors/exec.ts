@@ -3,7 +3,9 @@
  *
  * @module
  */
-import { spawnShell } from "../spawn/mod.ts";
+import { statSync } from "node:fs";
+import type { ShellProcess } from "../spawn/mod.ts";
+import { startShell } from "../spawn/queue.ts";
 import type { Task } from "../task.ts";
 import type { Executor, ExecutorContext, Outcome } from "./types.ts";
 
@@ -15,9 +17,11 @@ import type { Executor, ExecutorContext, Outcome } from "./types.ts";
 const DRAIN_MS = 100;
 
 /**
- * Runs `task.arguments` with `sh -c` (`cmd /d /s /c` on Windows). Exit code 0 is ok; any other
- * code, or death by a signal, is a failure. On cancellation the whole process group gets SIGTERM,
- * then SIGKILL after the grace period.
+ * Runs `task.arguments` with `sh -c` (`cmd /d /s /c` on Windows) in `ctx.cwd`, with `task.env`
+ * over dagrun's environment. Exit code 0 is ok; any other code, or death by a signal, is a
+ * failure. When `ctx.signal` is aborted (cancellation, timeout) the whole process group gets
+ * SIGTERM, then SIGKILL after the grace period. While the system refuses new processes (too many
+ * open files or processes) the start waits for a running one to end instead of failing.
  *
  * @example
  * ```ts
@@ -27,10 +31,21 @@ const DRAIN_MS = 100;
  * ```
  */
 export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): Promise<Outcome> => {
-  const proc = spawnShell(task.arguments, {
-    onStdout: (chunk) => ctx.output("stdout", chunk),
-    onStderr: (chunk) => ctx.output("stderr", chunk),
-  });
+  let proc;
+  try {
+    proc = await startShell(task.arguments, {
+      onStdout: (chunk) => ctx.output("stdout", chunk),
+      onStderr: (chunk) => ctx.output("stderr", chunk),
+      cwd: ctx.cwd,
+      env: task.env,
+    }, ctx.signal);
+  } catch (e) {
+    if (ctx.cwd !== undefined && !isDirectory(ctx.cwd)) {
+      return { ok: false, error: `working directory ${ctx.cwd} does not exist` };
+    }
+    throw e;
+  }
+  if (!proc) return { ok: false, error: "interrupted" };
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const terminate = () => {
     proc.kill("SIGTERM");
@@ -59,7 +74,7 @@ export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
 };
 
 /** Stops what a finished task left running in its group, and stops reading its output. */
-async function stopGroup(proc: ReturnType<typeof spawnShell>, ctx: ExecutorContext): Promise<void> {
+async function stopGroup(proc: ShellProcess, ctx: ExecutorContext): Promise<void> {
   proc.kill("SIGTERM");
   if (!await Promise.race([proc.closed.then(() => true), delay(ctx.graceMs)])) proc.kill("SIGKILL");
   proc.stopReading();
@@ -68,4 +83,12 @@ async function stopGroup(proc: ReturnType<typeof spawnShell>, ctx: ExecutorConte
 
 function delay(ms: number): Promise<false> {
   return new Promise((resolve) => setTimeout(() => resolve(false), ms));
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -17,10 +17,12 @@ import type { Task } from "../task.ts";
  * ```
  */
 export interface ExecutorContext {
-  /** Aborted when the run is cancelled: stop, gracefully. */
+  /** Aborted when the task must stop (the run is cancelled, the task timed out…): stop, gracefully. */
   readonly signal: AbortSignal;
   /** Aborted when stopping must not wait any more: kill at once. */
   readonly killSignal: AbortSignal;
+  /** Working directory for the task's processes, from its `cwd`; `undefined`: dagrun's own. */
+  readonly cwd?: string;
   /** How long a process may take to stop after SIGTERM before it gets SIGKILL, in ms. */
   readonly graceMs: number;
   /** Passes task output on; whole or partial lines, as they come. */
@@ -43,6 +45,8 @@ export interface Outcome {
   exitCode?: number;
   signal?: string;
   error?: string;
+  /** Set by the scheduler when the task was stopped because its `timeout` passed. */
+  timedOut?: boolean;
 }
 
 /**

@@ -57,7 +57,19 @@ export class TextReporter {
   handle(event: RunEvent): void {
     switch (event.type) {
       case "started":
-        return this.#write("stdout", `Started: ${event.task.name}\n`);
+        return this.#write(
+          "stdout",
+          `Started: ${event.task.name}${
+            event.attempts > 1 ? ` (attempt ${event.attempt}/${event.attempts})` : ""
+          }\n`,
+        );
+      case "retry":
+        this.#flush(event.index);
+        return this.#write(
+          "stdout",
+          `Failed : ${event.task.name} (attempt ${event.attempt}/${event.attempts}: ${event.error}), ` +
+            `retrying in ${formatDuration(event.delayMs)}\n`,
+        );
       case "output":
         return this.#output(event.index, event.task.name, event.stream, event.data);
       case "ended":
@@ -142,8 +154,16 @@ export function formatReport(report: RunReport): string {
  */
 export function detail(t: TaskReport): string {
   if (t.status === "skipped") return `skipped: ${t.reason}`;
-  if (t.status === "ok") return "";
-  if (t.error === "interrupted") return t.signal ? `interrupted (${t.signal})` : "interrupted";
+  const tries = t.attempts && t.attempts > 1 ? ` (${t.attempts} attempts)` : "";
+  if (t.status === "ok") return tries.trim();
+  return failure(t) + tries;
+}
+
+function failure(t: TaskReport): string {
+  // Stopped by dagrun (timeout, Ctrl-C, failure policy): the reason first, the signal it took.
+  if (t.timedOut || t.error === "interrupted" || t.error?.startsWith("stopped:")) {
+    return t.signal ? `${t.error} (${t.signal})` : t.error!;
+  }
   if (t.signal) return `killed by ${t.signal}`;
   if (t.exitCode !== undefined) return `exit code ${t.exitCode}`;
   return t.error ?? "";
