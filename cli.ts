@@ -132,7 +132,9 @@ export async function main(args: string[], io: CliIO = processIO): Promise<numbe
     io.write("stderr", `dagrun: ${e.message}\n`);
     return EXIT.usage;
   }
-  for (const w of file.warnings) io.write("stderr", `${formatProblem(file.path, w)} (warning)\n`);
+  for (const w of file.warnings) {
+    io.write("stderr", `${formatProblem(file.path, { ...w, message: `warning: ${w.message}` })}\n`);
+  }
 
   const reporter = new TextReporter({ write: io.write, output: values.output as OutputMode });
   const stop = new AbortController();

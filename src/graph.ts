@@ -170,11 +170,12 @@ export class TaskGraph {
       });
     });
     depStart[tasks.length] = deps.length;
-    if (problems.length) return { problems };
 
+    // Cycles are looked for among the valid edges even when others are wrong, so that one run
+    // of the checks reports every problem.
     const graph = new TaskGraph(tasks, index, depStart, Int32Array.from(deps));
-    if (graph.order.length < tasks.length) return { problems: findCycles(graph) };
-    return { graph, problems };
+    if (graph.order.length < tasks.length) problems.push(...findCycles(graph));
+    return problems.length ? { problems } : { graph, problems };
   }
 }
 

@@ -62,7 +62,6 @@ function unknownProperties(data: TaskList): Problem[] {
       warnings.push({
         message: `unknown property ${JSON.stringify(key)} in task ${JSON.stringify(task.name)}` +
           (guess ? ` — did you mean ${JSON.stringify(guess)}?` : " (ignored)"),
-        task: String(task.name),
         path: ["tasks", i, key],
         hint: guess ? `rename it to "${guess}"` : undefined,
       });

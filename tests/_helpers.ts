@@ -61,8 +61,10 @@ export interface CliResult {
 
 /** Options of {@linkcode runCli}. */
 export interface RunCliOptions {
-  /** Text fed to stdin; default: none (stdin closed). */
+  /** Text fed to stdin, which is then closed; default: none. */
   stdin?: string;
+  /** Leave stdin open (a terminal that nobody types into) instead of closing it. */
+  keepStdinOpen?: boolean;
   cwd?: string;
   env?: Record<string, string>;
   /** Called with the child once it is spawned, e.g. to send it a signal later. */
@@ -89,15 +91,25 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
     options.onStdout?.(t, child);
   });
   child.stderr!.setEncoding("utf8").on("data", (t: string) => (stderr += t));
-  child.stdin!.end(options.stdin ?? "");
+  if (options.stdin !== undefined) child.stdin!.write(options.stdin);
+  if (!options.keepStdinOpen) child.stdin!.end();
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code, signal) => {
       clearTimeout(timer);
+      child.stdin!.destroy();
       resolve({ code, signal, stdout, stderr, pid: child.pid! });
     });
   });
+}
+
+/**
+ * Sends `signal` to a process. Use this rather than `child.kill()`: Deno's `node:child_process`
+ * then reports the child as killed by that signal even when it handled it and exited with a code.
+ */
+export function sendSignal(pid: number, signal: "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGKILL"): void {
+  process.kill(pid, signal);
 }
 
 /** Reads and parses a JSON file; by default, a report written by `--report-json`. */

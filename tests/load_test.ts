@@ -80,15 +80,18 @@ test("the top level must be an object with a tasks list", () => {
   assert.match(problemsOf('{"tasks": {}}').message, /"tasks" is a list/);
 });
 
-test("graph problems: duplicates, unknown and self dependencies, all at once", () => {
+test("graph problems: duplicates, unknown and self dependencies and cycles, all at once", () => {
   const e = problemsOf(`{"tasks": [
   {"name": "task1", "type": "exec", "arguments": "true"},
   {"name": "task1", "type": "exec", "arguments": "true"},
   {"name": "b", "type": "exec", "arguments": "true", "dependencies": ["tsk1"]},
-  {"name": "c", "type": "exec", "arguments": "true", "dependencies": ["c"]}
+  {"name": "c", "type": "exec", "arguments": "true", "dependencies": ["c"]},
+  {"name": "x", "type": "exec", "arguments": "true", "dependencies": ["y"]},
+  {"name": "y", "type": "exec", "arguments": "true", "dependencies": ["x"]}
 ]}`);
-  assert.equal(e.problems.length, 3);
-  const [dup, unknown, self] = e.problems;
+  assert.equal(e.problems.length, 4);
+  const [dup, unknown, self, cycle] = e.problems;
+  assert.match(cycle.message, /^cycle: x -> y -> x/);
   assert.match(dup.message, /duplicate task name/);
   assert.equal(dup.line, 3);
   assert.match(unknown.message, /unknown dependency "tsk1"/);

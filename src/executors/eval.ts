@@ -71,7 +71,7 @@ export const evalExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
     body = new AsyncFunction(
       "console",
       "signal",
-      `${task.arguments}\n//# sourceURL=${SOURCE_PREFIX}${encodeURIComponent(task.name)}`,
+      `${task.arguments}\n//# sourceURL=${SOURCE_PREFIX}${encodeName(task.name)}`,
     );
   } catch (e) {
     return fail(e);
@@ -105,8 +105,16 @@ export const evalExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
  */
 export function taskOfError(error: unknown): string | undefined {
   const stack = error instanceof Error ? error.stack ?? "" : "";
-  const match = stack.match(new RegExp(`${SOURCE_PREFIX}([^:\\s)]*)`));
+  const match = stack.match(new RegExp(`${SOURCE_PREFIX}([\\w%-]*)`));
   return match ? decodeURIComponent(match[1]) : undefined;
+}
+
+/** Percent-encodes all but letters, digits, `_` and `-`, so a name never runs into the stack's punctuation. */
+function encodeName(name: string): string {
+  return encodeURIComponent(name).replace(
+    /[^\w%-]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /**
@@ -122,8 +130,20 @@ export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return `Uncaught ${formatWithOptions({ colors: false }, "%o", error)}`;
   const lines = (error.stack ?? `${error.name}: ${error.message}`).split("\n");
   const lastSnippetFrame = lines.findLastIndex((l) => l.includes(SOURCE_PREFIX));
-  return (lastSnippetFrame > 0 ? lines.slice(0, lastSnippetFrame + 1) : lines.slice(0, 1)).join("\n");
+  return (lastSnippetFrame > 0 ? lines.slice(0, lastSnippetFrame + 1) : lines.slice(0, 1))
+    .map((line) =>
+      line.replace(
+        SNIPPET_PLACE,
+        (_, name, at, column) => `task ${decodeURIComponent(name)}:${at - HEADER_LINES}:${column}`,
+      )
+    )
+    .join("\n");
 }
+
+/** The lines `new AsyncFunction` puts before the body: a stack's line 3 is the snippet's line 1. */
+const HEADER_LINES = 2;
+/** A snippet's place in a stack frame: `dagrun-task:NAME:L:C` on Node, `dagrun-task:NAME, <anonymous>:L:C` on Deno. */
+const SNIPPET_PLACE = new RegExp(`${SOURCE_PREFIX}([\\w%-]*)(?:, <anonymous>)?:(\\d+):(\\d+)`, "g");
 
 function firstLine(error: unknown): string {
   return (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split("\n")[0];

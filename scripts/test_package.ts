@@ -1,0 +1,140 @@
+/**
+ * The install test: packs the npm build as it would be published, installs the tarball into a
+ * fresh folder and uses it as a user would get it:
+ *
+ * - `npx dagrun examples/example.json` (through npm's bin link) prints what the Deno CLI prints;
+ * - `npx dagrun --version` names the built version;
+ * - a TypeScript program that imports `run` from "dagrun" type-checks against the published
+ *   declarations, and, compiled and run on Node, gets the expected report.
+ *
+ * The tarball's dependencies come from the npm registry (or npm's cache).
+ *
+ * Usage: `deno task test:package`
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import process from "node:process";
+import { VERSION } from "../src/version.ts";
+import { buildNpm, outDir, root } from "./build_npm.ts";
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end and collects its output; `check` throws unless it exits 0. */
+function sh(command: string, args: string[], cwd: string, check = true): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));
+    child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
+    child.once("error", reject);
+    child.once("close", (code) => {
+      if (check && code !== 0) {
+        reject(new Error(`${command} ${args.join(" ")} exited ${code}\n${stdout}${stderr}`));
+      } else resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * The lines of a run's terminal output with durations blanked and sorted: tasks that start or end
+ * in the same instant may print in either order, everything else must match.
+ */
+function normalized(output: string): string[] {
+  return output.replace(/\d+(\.\d+)? m?s\b/g, "<time>").split("\n").sort();
+}
+
+/** A user's program: typed use of the public API, printing what the test then checks. */
+const CONSUMER = `
+import { createRequire } from "node:module";
+import { type RunEvent, run, type Task, TaskFileError, VERSION } from "dagrun";
+
+const tasks: Task[] = [
+  { name: "hello", type: "exec", arguments: "echo hello from sh" },
+  { name: "sum", type: "eval", arguments: "console.log(1 + 2)", dependencies: ["hello"] },
+  { name: "bad", type: "exec", arguments: "exit 3" },
+  { name: "after-bad", type: "exec", arguments: "echo never", dependencies: ["bad"] },
+];
+const output: Record<string, string> = {};
+const report = await run(tasks, {
+  onEvent: (e: RunEvent) => {
+    if (e.type === "output") output[e.task.name] = (output[e.task.name] ?? "") + new TextDecoder().decode(e.data);
+  },
+});
+let cycle = "";
+try {
+  await run([{ name: "a", type: "exec", arguments: "true", dependencies: ["a"] }]);
+} catch (e) {
+  cycle = e instanceof TaskFileError ? "TaskFileError" : String(e);
+}
+const schema = createRequire(import.meta.url)("dagrun/schema.json");
+console.log(JSON.stringify({ VERSION, report, output, cycle, schemaTitle: typeof schema.title }));
+`;
+
+if (import.meta.main) {
+  buildNpm({ dryRunPack: false });
+  const dir = mkdtempSync(join(tmpdir(), "dagrun-package-"));
+  try {
+    const pack = await sh("npm", ["pack", "--json", "--pack-destination", dir], outDir);
+    const tarball = join(dir, JSON.parse(pack.stdout)[0].filename);
+    const files: string[] = JSON.parse(pack.stdout)[0].files.map((f: { path: string }) => f.path);
+    assert.ok(!files.some((f) => f.startsWith("tests/")), "the compiled tests are not published");
+    for (const f of ["cli.js", "mod.js", "mod.d.ts", "README.md", "LICENSE", "schema/tasks.schema.json"]) {
+      assert.ok(files.includes(f), `the package holds ${f}`);
+    }
+
+    const app = join(dir, "app");
+    mkdirSync(app);
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+    await sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], app);
+    console.log(`installed ${tarball} into ${app}`);
+
+    const version = await sh("npx", ["--no-install", "dagrun", "--version"], app);
+    assert.equal(version.stdout, `dagrun ${VERSION}\n`);
+
+    // Both CLIs run the example in the same folder at once (its task1 lists the folder).
+    const example = join(root, "examples/example.json");
+    const [node, deno] = await Promise.all([
+      sh("npx", ["--no-install", "dagrun", example], app, false),
+      sh(process.execPath, ["run", "--allow-all", join(root, "cli.ts"), example], app, false),
+    ]);
+    assert.equal(node.code, 1, `npx dagrun exits 1 (task6 fails)\n${node.stdout}${node.stderr}`);
+    assert.equal(deno.code, 1, `deno run cli.ts exits 1\n${deno.stdout}${deno.stderr}`);
+    assert.equal(node.stderr, deno.stderr);
+    assert.deepEqual(normalized(node.stdout), normalized(deno.stdout));
+    assert.match(node.stdout, /^9 tasks: 7 ok, 1 failed, 1 skipped in \d+\.\d\d s$/m);
+    console.log("npx dagrun examples/example.json: same output as deno run cli.ts");
+
+    writeFileSync(join(app, "consumer.ts"), CONSUMER);
+    const tsc = join(root, "node_modules/typescript/bin/tsc");
+    await sh("node", [
+      tsc,
+      ...["--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--strict"],
+      ...["--typeRoots", join(root, "node_modules/@types"), "--types", "node", "consumer.ts"],
+    ], app);
+    const consumer = JSON.parse((await sh("node", ["consumer.js"], app)).stdout);
+    assert.equal(consumer.VERSION, VERSION);
+    assert.equal(consumer.report.ok, false);
+    const status = Object.fromEntries(
+      consumer.report.tasks.map((t: { name: string; status: string }) => [t.name, t.status]),
+    );
+    assert.deepEqual(status, { hello: "ok", sum: "ok", bad: "failed", "after-bad": "skipped" });
+    assert.equal(consumer.report.tasks.find((t: { name: string }) => t.name === "bad").exitCode, 3);
+    assert.deepEqual(consumer.output, { hello: "hello from sh\n", sum: "3\n" });
+    assert.equal(consumer.cycle, "TaskFileError");
+    assert.equal(consumer.schemaTitle, "string");
+    console.log(`import { run } from "dagrun": type-checks and reports as expected`);
+    console.log(`ok: ${basename(tarball)} works as installed`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { run, type RunEvent, type Task } from "../mod.ts";
+import { taskOfError } from "../src/executors/eval.ts";
+
+const ev = (name: string, code: string, ...dependencies: string[]): Task => ({
+  name,
+  type: "eval",
+  arguments: code,
+  dependencies,
+});
+
+async function outputOf(tasks: Task[], options: Parameters<typeof run>[1] = {}) {
+  const out: string[] = [];
+  const decoder = new TextDecoder();
+  const report = await run(tasks, {
+    ...options,
+    onEvent: (e: RunEvent) => {
+      if (e.type === "output") out.push(`${e.task.name} ${e.stream} ${decoder.decode(e.data)}`);
+    },
+  });
+  return { report, out };
+}
+
+test("console output is attributed to the task, stdout and stderr apart", async () => {
+  const { report, out } = await outputOf([
+    ev("a", "console.log('hi %d', 42); console.error('oops'); console.warn({ x: 1 })"),
+  ]);
+  assert.equal(report.tasks[0].status, "ok");
+  assert.deepEqual(out, ["a stdout hi 42\n", "a stderr oops\n", "a stderr { x: 1 }\n"]);
+});
+
+test("await works, and snippets share globals (the assignment's in-process exec)", async () => {
+  const { report, out } = await outputOf([
+    ev("set", "await new Promise((r) => setTimeout(r, 10)); globalThis.__dagrunShared = 7;"),
+    ev("get", "console.log(globalThis.__dagrunShared)", "set"),
+  ]);
+  assert.equal(report.ok, true);
+  assert.deepEqual(out, ["get stdout 7\n"]);
+  delete (globalThis as Record<string, unknown>).__dagrunShared;
+});
+
+test("a snippet does not see dagrun's internals, only its console and signal", async () => {
+  const { out } = await outputOf([
+    ev("a", "console.log(typeof task, typeof ctx, typeof signal, typeof console.log)"),
+  ]);
+  assert.deepEqual(out, ["a stdout undefined undefined object function\n"]);
+});
+
+test("a thrown error fails the task; its message and stack are printed for the task", async () => {
+  const { report, out } = await outputOf([
+    ev("boom", "function inner() { throw new TypeError('bad thing'); }\ninner();"),
+  ]);
+  assert.equal(report.tasks[0].status, "failed");
+  assert.equal(report.tasks[0].error, "TypeError: bad thing");
+  assert.equal(out.length, 1);
+  assert.match(
+    out[0],
+    /^boom stderr TypeError: bad thing\n\s+at inner \(task boom:1:26\)\n\s+at .*\(task boom:2:1\)\n$/,
+  );
+  assert.doesNotMatch(out[0], /scheduler\.ts/, "dagrun's own frames are cut");
+});
+
+test("a rejected promise, a thrown non-Error and a syntax error fail the task", async () => {
+  const { report } = await outputOf([
+    ev("rejects", "await Promise.reject(new RangeError('nope'))"),
+    ev("throws-string", "throw 'just a string'"),
+    ev("syntax", "this is not javascript"),
+  ]);
+  assert.deepEqual(report.tasks.map((t) => [t.status, t.error]), [
+    ["failed", "RangeError: nope"],
+    ["failed", "just a string"],
+    ["failed", report.tasks[2].error],
+  ]);
+  assert.match(report.tasks[2].error!, /^SyntaxError/);
+});
+
+test("cancellation: the snippet's signal is aborted and the task fails as interrupted at once", async () => {
+  const controller = new AbortController();
+  let sawAbort = false;
+  (globalThis as Record<string, unknown>).__dagrunSawAbort = () => (sawAbort = true);
+  setTimeout(() => controller.abort(), 30);
+  const started = performance.now();
+  const report = await run([
+    ev(
+      "heeds",
+      "await new Promise((r) => signal.addEventListener('abort', r)); globalThis.__dagrunSawAbort();",
+    ),
+    ev("ignores", "await new Promise((r) => setTimeout(r, 3000));"),
+  ], { signal: controller.signal });
+  assert.ok(performance.now() - started < 2000, "did not wait for the snippet that ignores its signal");
+  assert.deepEqual(report.tasks.map((t) => [t.status, t.error]), [["failed", "interrupted"], [
+    "failed",
+    "interrupted",
+  ]]);
+  assert.equal(report.interrupted, true);
+  assert.equal(sawAbort, true);
+  delete (globalThis as Record<string, unknown>).__dagrunSawAbort;
+});
+
+test("the task of a snippet's error is read from its stack, whatever its name", async () => {
+  let caught: unknown;
+  (globalThis as Record<string, unknown>).__dagrunCatch = (e: unknown) => (caught = e);
+  await run([ev("odd, name:(x)", "globalThis.__dagrunCatch(new Error('x'))")]);
+  assert.equal(taskOfError(caught), "odd, name:(x)");
+  assert.equal(taskOfError(new Error("not from a snippet")), undefined);
+  delete (globalThis as Record<string, unknown>).__dagrunCatch;
+});

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { spawnShell } from "../src/spawn/mod.ts";
+import { isAlive, tempDir, waitFor } from "./_helpers.ts";
+
+function collect(command: string) {
+  let stdout = "";
+  let stderr = "";
+  const decoder = new TextDecoder();
+  const proc = spawnShell(command, {
+    onStdout: (c) => (stdout += decoder.decode(c)),
+    onStderr: (c) => (stderr += decoder.decode(c)),
+  });
+  return { proc, out: () => stdout, err: () => stderr };
+}
+
+/** Field `n` (1-based, as in proc(5)) of /proc/PID/stat. */
+function statField(pid: number, n: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[n - 3];
+}
+
+test("the shell leads its own process group, with stdin empty", async () => {
+  const { proc, out } = collect("cat; ps -o pgid= -p $$; readlink /proc/$$/fd/0");
+  const exit = await proc.exit;
+  await proc.closed;
+  assert.deepEqual(exit, { code: 0, signal: null });
+  const [pgid, stdin] = out().trim().split("\n").map((s) => s.trim());
+  assert.equal(Number(pgid), proc.pid, "process group id is the shell's pid");
+  assert.equal(stdin, "/dev/null");
+});
+
+test("stdout and stderr arrive separately and completely", async () => {
+  const { proc, out, err } = collect("seq 1 20000; echo to-err >&2");
+  await proc.exit;
+  await proc.closed;
+  assert.equal(out().split("\n").length - 1, 20000);
+  assert.equal(out().split("\n")[19999], "20000");
+  assert.equal(err(), "to-err\n");
+});
+
+test("kill reaches the whole group: grandchildren die with the shell", async () => {
+  const pids = join(tempDir(), "pids");
+  const { proc } = collect(`sleep 100 & echo $! >> ${pids}; (sleep 100; true) & echo $! >> ${pids}; wait`);
+  assert.ok(
+    await waitFor(() => {
+      try {
+        return readFileSync(pids, "utf8").trim().split("\n").length === 2;
+      } catch {
+        return false;
+      }
+    }),
+  );
+  const children = readFileSync(pids, "utf8").trim().split("\n").map(Number);
+  assert.ok(
+    children.every((pid) => statField(pid, 5) === String(proc.pid)),
+    "grandchildren are in the group",
+  );
+  proc.kill("SIGTERM");
+  const exit = await proc.exit;
+  assert.equal(exit.signal, "SIGTERM");
+  assert.ok(await waitFor(() => children.every((pid) => !isAlive(pid)), 3000), "no grandchild survives");
+});
+
+test("exit code and death by signal are reported", async () => {
+  assert.deepEqual(await collect("exit 3").proc.exit, { code: 3, signal: null });
+  assert.deepEqual(await collect("kill -KILL $$").proc.exit, { code: null, signal: "SIGKILL" });
+});
+
+test("killing a group that is gone is no error", async () => {
+  const { proc } = collect("true");
+  await proc.exit;
+  await proc.closed;
+  proc.kill("SIGTERM");
+  proc.kill("SIGKILL");
+});
