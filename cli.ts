@@ -14,6 +14,8 @@ import { dirname } from "node:path";
 import { formatProblem } from "./src/errors.ts";
 import {
   type FailurePolicy,
+  historyWeight,
+  loadHistory,
   loadTaskFile,
   type OutputMode,
   run,
@@ -44,6 +46,9 @@ Options:
                         continue: other tasks go on after a failure (default)
                         no-new: start no more tasks, let running ones finish
                         kill: also stop the running tasks
+      --history PATH    with -j: order ready tasks by the longest remaining chain
+                        of durations measured in PATH (a --report-json of an
+                        earlier run) rather than by chain length
   -h, --help            show this help
   -V, --version         show the version
 
@@ -91,6 +96,7 @@ export async function main(args: string[], io: CliIO = processIO): Promise<numbe
         timeout: { type: "string" },
         retries: { type: "string" },
         "on-failure": { type: "string", default: "continue" },
+        history: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -125,8 +131,10 @@ export async function main(args: string[], io: CliIO = processIO): Promise<numbe
   }
 
   let file;
+  let weight;
   try {
     file = await loadTaskFile(positionals[0]);
+    if (values.history !== undefined) weight = historyWeight(await loadHistory(values.history));
   } catch (e) {
     if (!(e instanceof TaskFileError)) throw e;
     io.write("stderr", `dagrun: ${e.message}\n`);
@@ -150,6 +158,7 @@ export async function main(args: string[], io: CliIO = processIO): Promise<numbe
       onFailure,
       // A task's "cwd" is relative to the file's folder, as paths in a file usually are.
       baseDir: file.path === "-" ? "." : dirname(file.path),
+      weight,
       signal: stop.signal,
       killSignal: kill.signal,
       onEvent: (e) => reporter.handle(e),

@@ -23,6 +23,7 @@ export { loadTaskFile, parseTaskFile, type TaskFile } from "./src/load.ts";
 export { builtinExecutors, type FailurePolicy, run, type RunOptions } from "./src/scheduler.ts";
 export { TaskFileError } from "./src/errors.ts";
 export { TaskGraph } from "./src/graph.ts";
+export { historyWeight, loadHistory } from "./src/history.ts";
 export type { BuiltinTaskType, Problem, Task } from "./src/task.ts";
 export type {
   EndedEvent,

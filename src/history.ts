@@ -1,0 +1,87 @@
+/**
+ * Run history: the measured durations of a previous run's JSON report, used to weigh each task's
+ * remaining critical path when a concurrency limit makes ready tasks wait. Depth alone (what
+ * ninja and the JS runners use at best) treats a 5-minute link and a 5-millisecond one alike;
+ * durations start the long chains first.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { TaskFileError } from "./errors.ts";
+import type { Task } from "./task.ts";
+
+const HINT = "pass a report written by --report-json, or leave out --history";
+
+/**
+ * Reads a JSON report (as written by `--report-json`) and returns each task's measured duration
+ * in ms by name. Tasks that never ran (skipped) are left out.
+ *
+ * @throws {TaskFileError} when the file cannot be read or is not such a report.
+ * @example
+ * ```ts
+ * import { loadHistory } from "./history.ts";
+ * const durations = await loadHistory("last-run.json");
+ * console.log(durations.get("build")); // 8123.4
+ * ```
+ */
+export async function loadHistory(path: string): Promise<Map<string, number>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === "ENOENT"
+      ? "no such file"
+      : code === "EISDIR"
+      ? "it is a directory"
+      : (e as Error).message;
+    throw new TaskFileError(path, [{ message: `cannot read the history file: ${why}`, hint: HINT }]);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new TaskFileError(path, [{
+      message: `the history file is not JSON: ${(e as Error).message}`,
+      hint: HINT,
+    }]);
+  }
+  const tasks = (data as { tasks?: unknown })?.tasks;
+  const rows = Array.isArray(tasks) ? tasks as { name?: unknown; durationMs?: unknown }[] : [];
+  const valid = rows.every((t) =>
+    typeof t?.name === "string" &&
+    (t.durationMs === null || typeof t.durationMs === "number" && t.durationMs >= 0)
+  );
+  if (!Array.isArray(tasks) || !valid) {
+    throw new TaskFileError(path, [{
+      message:
+        'the history file is not a dagrun report: expected {"tasks": [{"name": …, "durationMs": …}, …]}',
+      hint: HINT,
+    }]);
+  }
+  const durations = new Map<string, number>();
+  for (const t of rows) if (t.durationMs !== null) durations.set(t.name as string, t.durationMs as number);
+  return durations;
+}
+
+/**
+ * The `weight` option of `run` for measured durations: a task weighs its duration; a task with no
+ * measurement (new, or skipped last time) weighs the median measured duration, so among such
+ * tasks the order is by depth, as without history.
+ *
+ * @example
+ * ```ts
+ * import { run } from "../mod.ts";
+ * import { historyWeight } from "./history.ts";
+ * const weight = historyWeight(new Map([["slow", 900], ["fast", 10]]));
+ * await run([
+ *   { name: "fast", type: "exec", arguments: "sleep 0.01" },
+ *   { name: "slow", type: "exec", arguments: "sleep 0.9" },
+ * ], { concurrency: 1, weight }); // slow starts first
+ * ```
+ */
+export function historyWeight(durations: ReadonlyMap<string, number>): (task: Task) => number {
+  const known = [...durations.values()].sort((a, b) => a - b);
+  const fallback = known.length ? known[known.length >> 1] : 1;
+  return (task) => durations.get(task.name) ?? fallback;
+}
