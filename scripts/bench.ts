@@ -1,0 +1,610 @@
+/**
+ * The benchmark: dagrun beside make, ninja, xargs and p-graph on the same generated work, in one
+ * session, alternating runners, several runs each, medians and ratios against the targets of
+ * issue 4. `deno task bench [--quick] [--runs N] [--seeds N] [--only a,b] [--json PATH]`.
+ *
+ * Workloads are written under `.bench/` (git-ignored). Peers that are not installed are named
+ * with the way to get them and skipped; nothing is installed.
+ *
+ * @module
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  criticalPath,
+  makefile,
+  ninjaFile,
+  outputWorkload,
+  overheadTaskFile,
+  spawnWorkload,
+  timedDag,
+  timedMakefile,
+  timedNinja,
+  type TimedTask,
+  timedTaskFile,
+  totalWork,
+} from "./bench_workloads.ts";
+
+const USAGE = `Usage: deno task bench [options]
+
+  --quick        one run each, 3 seeds, overhead up to 100k tasks (about a minute)
+  --runs N       runs per runner, median reported (default 3)
+  --seeds N      seeds of the limited (-j 4) sweep (default 10)
+  --only LIST    workloads to run, comma-separated: spawn,makespan,limited,overhead,output
+  --json PATH    also write every raw measurement as JSON to PATH
+`;
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean" },
+    runs: { type: "string" },
+    seeds: { type: "string" },
+    only: { type: "string" },
+    json: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+const quick = values.quick ?? false;
+const runs = Number(values.runs ?? (quick ? 1 : 3));
+const seeds = Number(values.seeds ?? (quick ? 3 : 10));
+const workloads = (values.only ?? "spawn,makespan,limited,overhead,output").split(",");
+
+const root = new URL("..", import.meta.url).pathname;
+const benchDir = join(root, ".bench");
+const cli = join(root, "cli.ts");
+const deno = Deno.execPath();
+const dagrun = [deno, "run", "--allow-all", cli];
+
+// ---------------------------------------------------------------------------------------------
+// Peers
+
+function which(name: string): string | undefined {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+}
+
+const peers = {
+  make: which("make"),
+  ninja: which("ninja"),
+  xargs: which("xargs"),
+  gnuTime: existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined,
+  pGraph: existsSync(join(root, "node_modules/p-graph/package.json")),
+};
+const missing: string[] = [];
+if (!peers.make) missing.push("make (GNU make: apt-get install make)");
+if (!peers.ninja) missing.push("ninja (apt-get install ninja-build)");
+if (!peers.xargs) missing.push("xargs (apt-get install findutils)");
+if (!peers.pGraph) missing.push("p-graph (a devDependency: run npm ci)");
+if (!peers.gnuTime) missing.push("GNU time, for peak memory (apt-get install time)");
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+interface Measured {
+  ms: number;
+  code: number;
+  /** Peak resident memory in KiB, when GNU time is there. */
+  rssKiB?: number;
+  /** The start of what it wrote on stderr, when that is not the usual chatter. */
+  stderr?: string;
+  /** Whatever else the workload measured (makespan, lines lost, …). */
+  [extra: string]: unknown;
+}
+
+/**
+ * Runs `cmd` with its stdout to `stdout` (a path, default /dev/null) and its stderr to a file,
+ * timing it from spawn to exit. Every runner goes through the same `sh -c exec` wrapper.
+ */
+async function measure(cmd: string[], options: { cwd?: string; stdout?: string } = {}): Promise<Measured> {
+  const err = join(benchDir, "stderr.txt");
+  const rss = join(benchDir, "rss.txt");
+  const timed = peers.gnuTime ? [peers.gnuTime, "-f", "%M", "-o", rss, ...cmd] : cmd;
+  const t0 = performance.now();
+  const status = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      'out=$1; err=$2; shift 2; exec "$@" >"$out" 2>"$err"',
+      "sh",
+      options.stdout ?? "/dev/null",
+      err,
+      ...timed,
+    ],
+    cwd: options.cwd,
+    stdin: "null",
+  }).output();
+  const ms = performance.now() - t0;
+  const result: Measured = { ms, code: status.code };
+  if (peers.gnuTime) result.rssKiB = Number(readFileSync(rss, "utf8").trim().split("\n").at(-1));
+  const stderr = readFileSync(err, "utf8");
+  if (stderr.trim() && !/^(ninja: no work|make)/.test(stderr)) result.stderr = stderr.slice(0, 2000);
+  return result;
+}
+
+interface Sample extends Measured {
+  workload: string;
+  runner: string;
+  run: number;
+}
+
+const samples: Sample[] = [];
+
+/** Runs every runner `runs` times, alternating between them, and keeps every sample. */
+async function alternate(
+  workload: string,
+  runners: Record<string, () => Promise<Measured>>,
+  n = runs,
+): Promise<Record<string, Sample[]>> {
+  const out: Record<string, Sample[]> = {};
+  for (let run = 0; run < n; run++) {
+    for (const [runner, fn] of Object.entries(runners)) {
+      const sample: Sample = { workload, runner, run, ...(await fn()) };
+      samples.push(sample);
+      (out[runner] ??= []).push(sample);
+      if (sample.code !== 0) {
+        console.error(`  ! ${runner} exited with ${sample.code}${sample.stderr ? `: ${sample.stderr}` : ""}`);
+      }
+    }
+  }
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+const med = (xs: Sample[], key = "ms") => median(xs.map((x) => x[key] as number));
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+interface Row {
+  workload: string;
+  measure: string;
+  dagrun: string;
+  peer: string;
+  ratio: string;
+  target: string;
+  met?: boolean;
+}
+
+const rows: Row[] = [];
+
+function row(r: Row): void {
+  rows.push(r);
+  const mark = r.met === undefined ? "" : r.met ? "  ✓" : "  ✗";
+  console.log(`  ${r.measure}: dagrun ${r.dagrun} | ${r.peer} | ${r.ratio} (target ${r.target})${mark}`);
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const x = (r: number) => `${r.toFixed(2)}×`;
+
+function printTable(): void {
+  const head = ["workload", "measure", "dagrun", "peer", "ratio", "target", "met"];
+  const body = rows.map((r) => [
+    r.workload,
+    r.measure,
+    r.dagrun,
+    r.peer,
+    r.ratio,
+    r.target,
+    r.met === undefined ? "" : r.met ? "yes" : "NO",
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  console.log("\n" + line(head));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const b of body) console.log(line(b));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads
+
+function dir(name: string): string {
+  const d = join(benchDir, name);
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+async function spawnBench(): Promise<void> {
+  const n = 2000;
+  console.log(`\nspawn: ${n} independent exec tasks \`true\``);
+  const d = dir("spawn");
+  const { taskFile, jobs } = spawnWorkload(n);
+  writeFileSync(join(d, "tasks.json"), taskFile);
+  writeFileSync(join(d, "build.ninja"), ninjaFile(jobs));
+  writeFileSync(join(d, "Makefile"), makefile(jobs));
+  writeFileSync(join(d, "list.txt"), jobs.map((_, i) => i).join("\n") + "\n");
+  const runners: Record<string, () => Promise<Measured>> = {
+    "dagrun": () => measure([...dagrun, join(d, "tasks.json")]),
+    "dagrun -j 2": () => measure([...dagrun, "-j", "2", join(d, "tasks.json")]),
+  };
+  if (peers.ninja) runners[`ninja -j ${n}`] = () => measure([peers.ninja!, "-j", String(n)], { cwd: d });
+  if (peers.make) runners[`make -j`] = () => measure([peers.make!, "-j"], { cwd: d });
+  if (peers.xargs) {
+    runners["xargs -P 2"] = () =>
+      measure(["sh", "-c", `${peers.xargs} -P 2 -n 1 sh -c true <list.txt`], { cwd: d });
+  }
+  const r = await alternate("spawn", runners);
+  if (r[`ninja -j ${n}`]) {
+    const ratio = med(r.dagrun) / med(r[`ninja -j ${n}`]);
+    row({
+      workload: "spawn",
+      measure: `${n} × true, unlimited`,
+      dagrun: s(med(r.dagrun)),
+      peer: `ninja -j ${n} ${s(med(r[`ninja -j ${n}`]))}`,
+      ratio: x(ratio),
+      target: "≤ 1.2×",
+      met: ratio <= 1.2,
+    });
+  }
+  if (r["make -j"]) {
+    row({
+      workload: "spawn",
+      measure: `${n} × true, unlimited`,
+      dagrun: s(med(r.dagrun)),
+      peer: `make -j ${s(med(r["make -j"]))}`,
+      ratio: x(med(r.dagrun) / med(r["make -j"])),
+      target: "-",
+    });
+  }
+  if (r["xargs -P 2"]) {
+    const ratio = med(r["dagrun -j 2"]) / med(r["xargs -P 2"]);
+    row({
+      workload: "spawn",
+      measure: `${n} × true, -j 2`,
+      dagrun: s(med(r["dagrun -j 2"])),
+      peer: `xargs -P 2 ${s(med(r["xargs -P 2"]))}`,
+      ratio: x(ratio),
+      target: "≤ 1.2×",
+      met: ratio <= 1.2,
+    });
+  }
+}
+
+/** Reads a dagrun JSON report. */
+interface Report {
+  durationMs: number;
+  tasks: { name: string; type: string; status: string; startMs: number; endMs: number; durationMs: number }[];
+}
+
+/** Time from the first task's start to the last task's end. */
+function makespanOf(report: Report): number {
+  return Math.max(...report.tasks.map((t) => t.endMs)) - Math.min(...report.tasks.map((t) => t.startMs));
+}
+
+/** Runs dagrun on a timed DAG with a JSON report; the sample carries its makespan. */
+async function dagrunTimed(
+  file: string,
+  reportPath: string,
+  extra: string[] = [],
+): Promise<Measured> {
+  rmSync(reportPath, { force: true });
+  const m = await measure([...dagrun, ...extra, "--report-json", reportPath, file]);
+  const report = JSON.parse(readFileSync(reportPath, "utf8")) as Report;
+  if (report.tasks.some((t) => t.status !== "ok")) m.code = 1;
+  return { ...m, makespanMs: makespanOf(report), report };
+}
+
+function writeTimed(d: string, tasks: TimedTask[]): { file: string } {
+  writeFileSync(join(d, "tasks.json"), timedTaskFile(tasks));
+  writeFileSync(join(d, "Makefile"), timedMakefile(tasks));
+  writeFileSync(join(d, "build.ninja"), timedNinja(tasks));
+  return { file: join(d, "tasks.json") };
+}
+
+async function makespanBench(): Promise<void> {
+  const tasks = timedDag(300, 1);
+  const cp = criticalPath(tasks);
+  console.log(
+    `\nmakespan: 300 tasks of 20–200 ms (half sleep, half eval timers), seed 1, critical path ${s(cp)}`,
+  );
+  const d = dir("makespan");
+  const { file } = writeTimed(d, tasks);
+  const runners: Record<string, () => Promise<Measured>> = {
+    dagrun: () => dagrunTimed(file, join(d, "report.json")),
+  };
+  if (peers.make) runners["make -j"] = () => measure([peers.make!, "-j"], { cwd: d });
+  if (peers.ninja) runners["ninja -j 1000"] = () => measure([peers.ninja!, "-j", "1000"], { cwd: d });
+  const r = await alternate("makespan", runners);
+  const ratio = med(r.dagrun, "makespanMs") / cp;
+  row({
+    workload: "makespan",
+    measure: "makespan / critical path",
+    dagrun: `${s(med(r.dagrun, "makespanMs"))} (${x(ratio)}; wall ${s(med(r.dagrun))})`,
+    peer: Object.keys(r).filter((k) => k !== "dagrun").map((k) =>
+      `${k} ${s(med(r[k]))} (${x(med(r[k]) / cp)})`
+    )
+      .join(", "),
+    ratio: x(ratio),
+    target: "≤ 1.03×",
+    met: ratio <= 1.03,
+  });
+  // Start latency: a task's start minus its last dependency's end, both as dagrun saw them.
+  const latency: Record<string, number[]> = { exec: [], eval: [] };
+  const overhead: Record<string, number[]> = { exec: [], eval: [] };
+  for (const sample of r.dagrun) {
+    const report = sample.report as Report;
+    report.tasks.forEach((t, i) => {
+      overhead[t.type].push(t.durationMs - tasks[i].ms);
+      if (tasks[i].deps.length === 0) return;
+      const ready = Math.max(...tasks[i].deps.map((dep) => report.tasks[dep].endMs));
+      latency[t.type].push(t.startMs - ready);
+    });
+    delete sample.report;
+  }
+  for (const [type, limit] of [["exec", 2], ["eval", 0.2]] as const) {
+    const m = median(latency[type]);
+    row({
+      workload: "makespan",
+      measure: `start latency, ${type}`,
+      dagrun: `median ${m.toFixed(3)} ms, p99 ${quantile(latency[type], 0.99).toFixed(3)} ms`,
+      peer: `own run time over nominal: median ${median(overhead[type]).toFixed(1)} ms`,
+      ratio: "-",
+      target: `median < ${limit} ms`,
+      met: m < limit,
+    });
+  }
+}
+
+async function limitedBench(): Promise<void> {
+  console.log(
+    `\nlimited: the makespan DAG with -j 4, ${seeds} seeds; lower bound = max(critical path, work / 4)`,
+  );
+  const perSeed: { seed: number; lb: number; depth: number; history: number; ninja?: number }[] = [];
+  for (let seed = 1; seed <= seeds; seed++) {
+    const tasks = timedDag(300, seed);
+    const lb = Math.max(criticalPath(tasks), totalWork(tasks) / 4);
+    const d = dir(`limited/${seed}`);
+    const { file } = writeTimed(d, tasks);
+    const history = join(d, "history.json");
+    const runners: Record<string, () => Promise<Measured>> = {
+      "dagrun -j 4": () => dagrunTimed(file, history, ["-j", "4"]),
+      "dagrun -j 4 --history": () =>
+        dagrunTimed(file, join(d, "report.json"), ["-j", "4", "--history", history]),
+    };
+    if (peers.ninja) runners["ninja -j 4"] = () => measure([peers.ninja!, "-j", "4"], { cwd: d });
+    if (peers.make && seed === 1) runners["make -j 4"] = () => measure([peers.make!, "-j", "4"], { cwd: d });
+    const r = await alternate(`limited/${seed}`, runners, 1);
+    for (const runner of Object.values(r)) for (const sample of runner) delete sample.report;
+    const entry = {
+      seed,
+      lb,
+      depth: r["dagrun -j 4"][0].makespanMs as number,
+      history: r["dagrun -j 4 --history"][0].makespanMs as number,
+      ninja: r["ninja -j 4"]?.[0].ms,
+      make: r["make -j 4"]?.[0].ms,
+    };
+    perSeed.push(entry);
+    console.log(
+      `  seed ${seed}: bound ${s(lb)}, dagrun ${s(entry.depth)}, --history ${s(entry.history)}` +
+        (entry.ninja ? `, ninja ${s(entry.ninja)}` : "") + (entry.make ? `, make ${s(entry.make)}` : ""),
+    );
+  }
+  const worst = (key: "depth" | "history") => Math.max(...perSeed.map((p) => p[key] / p.lb));
+  const medianRatio = (key: "depth" | "history" | "ninja") => median(perSeed.map((p) => p[key]! / p.lb));
+  for (const key of ["depth", "history"] as const) {
+    const beats = perSeed.filter((p) => p.ninja !== undefined && p[key] <= p.ninja).length;
+    row({
+      workload: "limited",
+      measure: key === "depth" ? "-j 4, depth order, / bound" : "-j 4 --history, / bound",
+      dagrun: `median ${x(medianRatio(key))}, worst ${x(worst(key))}`,
+      peer: peers.ninja
+        ? `ninja median ${x(medianRatio("ninja"))}; dagrun ≤ ninja on ${beats}/${seeds} seeds`
+        : "-",
+      ratio: x(worst(key)),
+      target: "≤ 1.10× bound, ≤ ninja every seed",
+      met: worst(key) <= 1.10 && (!peers.ninja || beats === seeds),
+    });
+  }
+  const better = perSeed.filter((p) => p.history <= p.depth).length;
+  row({
+    workload: "limited",
+    measure: "--history vs depth order",
+    dagrun: `history faster or equal on ${better}/${seeds} seeds`,
+    peer: `median makespan ${s(median(perSeed.map((p) => p.history)))} vs ${
+      s(median(perSeed.map((p) => p.depth)))
+    }`,
+    ratio: x(median(perSeed.map((p) => p.history / p.depth))),
+    target: "beats depth order",
+    met: better === seeds,
+  });
+}
+
+async function writeOverheadFile(path: string, n: number): Promise<void> {
+  if (existsSync(path)) return;
+  const file = await Deno.open(path + ".tmp", { write: true, create: true, truncate: true });
+  const encoder = new TextEncoder();
+  for (const chunk of overheadTaskFile(n, 4)) await file.write(encoder.encode(chunk));
+  file.close();
+  await Deno.rename(path + ".tmp", path);
+}
+
+async function overheadBench(): Promise<void> {
+  const d = dir("overhead");
+  const n = 100_000;
+  console.log(`\noverhead: eval tasks with empty bodies, a random DAG of about 3 dependencies each`);
+  const file = join(d, `${n}.json`);
+  await writeOverheadFile(file, n);
+  const inProcess = (runner: string) => async () => {
+    const out = join(d, "inprocess.json");
+    const m = await measure([
+      deno,
+      "run",
+      "--allow-all",
+      join(root, "scripts/bench_inprocess.ts"),
+      runner,
+      file,
+    ], {
+      stdout: out,
+    });
+    return { ...m, runMs: m.code === 0 ? JSON.parse(readFileSync(out, "utf8")).ms : NaN };
+  };
+  const runners: Record<string, () => Promise<Measured>> = {
+    dagrun: inProcess("dagrun"),
+  };
+  if (peers.pGraph) runners["p-graph"] = inProcess("p-graph");
+  const r = await alternate("overhead", runners);
+  const us = (samples: Sample[]) => (med(samples, "runMs") * 1000) / n;
+  if (r["p-graph"]) {
+    const ratio = med(r.dagrun, "runMs") / med(r["p-graph"], "runMs");
+    row({
+      workload: "overhead",
+      measure: `${n / 1000}k tasks, in-process (graph + run)`,
+      dagrun: `${s(med(r.dagrun, "runMs"))} (${us(r.dagrun).toFixed(2)} µs/task)`,
+      peer: `p-graph ${s(med(r["p-graph"], "runMs"))} (${us(r["p-graph"]).toFixed(2)} µs/task)`,
+      ratio: x(ratio),
+      target: "≤ 0.5×",
+      met: ratio <= 0.5,
+    });
+  }
+
+  const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+  const perTask: { n: number; us: number; bytes?: number }[] = [];
+  for (const size of sizes) {
+    const sizeFile = join(d, `${size}.json`);
+    await writeOverheadFile(sizeFile, size);
+    const out = join(d, "out.txt");
+    const cliRuns = await alternate(`overhead/cli/${size}`, {
+      dagrun: () => measure([...dagrun, sizeFile], { stdout: out }),
+    }, size >= 1_000_000 ? 1 : runs);
+    const wall = med(cliRuns.dagrun);
+    const rss = cliRuns.dagrun[0].rssKiB === undefined ? undefined : med(cliRuns.dagrun, "rssKiB") * 1024;
+    perTask.push({ n: size, us: (wall * 1000) / size, bytes: rss && rss / size });
+    console.log(
+      `  CLI, ${size} tasks, output to a file: ${s(wall)} (${((wall * 1000) / size).toFixed(2)} µs/task)` +
+        (rss ? `, peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB (${(rss / size).toFixed(0)} B/task)` : ""),
+    );
+  }
+  const first = perTask.find((p) => p.n === 100_000)!;
+  const last = perTask.at(-1)!;
+  if (last !== first) {
+    const growth = last.us / first.us;
+    row({
+      workload: "overhead",
+      measure: `CLI µs/task, ${last.n / 1000}k vs ${first.n / 1000}k`,
+      dagrun: `${last.us.toFixed(2)} vs ${first.us.toFixed(2)} µs/task`,
+      peer: "-",
+      ratio: x(growth),
+      target: "linear (≤ 1.5×)",
+      met: growth <= 1.5,
+    });
+  }
+  if (last.bytes !== undefined) {
+    row({
+      workload: "overhead",
+      measure: `peak RSS per task, ${last.n / 1000}k tasks (CLI)`,
+      dagrun: `${last.bytes.toFixed(0)} B`,
+      peer: "-",
+      ratio: "-",
+      target: last.n >= 1_000_000 ? "≤ 1024 B" : "≤ 1024 B (at 1M: run without --quick)",
+      met: last.n >= 1_000_000 ? last.bytes <= 1024 : undefined,
+    });
+  }
+}
+
+/**
+ * Checks that `text` holds every line of every task, whole and in order: `prefix` is `[oN] ` for
+ * dagrun's prefixed output, empty for the shell's.
+ */
+function countLines(text: string, tasks: number, lines: number, prefixed: boolean): { lost: number } {
+  const next = new Int32Array(tasks).fill(1);
+  const pattern = prefixed ? /^\[o(\d+)\] o(\d+) line (\d+)$/ : /^o(\d+)() line (\d+)$/;
+  for (const line of text.split("\n")) {
+    const m = pattern.exec(line);
+    if (!m) continue;
+    const task = Number(m[1]);
+    if (prefixed && m[2] !== m[1]) continue;
+    if (Number(m[3]) === next[task]) next[task]++;
+  }
+  let lost = 0;
+  for (let t = 0; t < tasks; t++) lost += lines + 1 - next[t];
+  return { lost };
+}
+
+async function outputBench(): Promise<void> {
+  const tasks = 20;
+  const lines = 50_000;
+  console.log(`\noutput: ${tasks} tasks each printing ${lines} lines at once, to a file`);
+  const d = dir("output");
+  const { taskFile, script } = outputWorkload(tasks, lines);
+  writeFileSync(join(d, "tasks.json"), taskFile);
+  writeFileSync(join(d, "plain.sh"), script);
+  const out = join(d, "out.txt");
+  const checked = (prefixed: boolean) => (m: Measured) => ({
+    ...m,
+    lost: countLines(readFileSync(out, "utf8"), tasks, lines, prefixed).lost,
+  });
+  const r = await alternate("output", {
+    dagrun: () => measure([...dagrun, join(d, "tasks.json")], { stdout: out }).then(checked(true)),
+    "sh with & and wait": () => measure(["sh", join(d, "plain.sh")], { stdout: out }).then(checked(false)),
+  });
+  const ratio = med(r.dagrun) / med(r["sh with & and wait"]);
+  const lost = Math.max(...r.dagrun.map((m) => m.lost as number));
+  row({
+    workload: "output",
+    measure: `${tasks} × ${lines} lines, prefixed`,
+    dagrun: `${s(med(r.dagrun))}, ${lost} lines lost or broken`,
+    peer: `sh & wait ${s(med(r["sh with & and wait"]))}`,
+    ratio: x(ratio),
+    target: "≤ 1.5×, no line lost",
+    met: ratio <= 1.5 && lost === 0,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const machine = {
+  date: new Date().toISOString(),
+  cpu: /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown",
+  cores: navigator.hardwareConcurrency,
+  deno: Deno.version.deno,
+  load: Deno.loadavg().map((l) => l.toFixed(2)).join(" "),
+  ninja: peers.ninja
+    ? new TextDecoder().decode((await new Deno.Command(peers.ninja, { args: ["--version"] }).output()).stdout)
+      .trim()
+    : undefined,
+};
+console.log(
+  `dagrun benchmark — ${machine.date}, ${machine.cores} × ${machine.cpu}, Deno ${machine.deno}, ` +
+    `load average ${machine.load}${machine.ninja ? `, ninja ${machine.ninja}` : ""}`,
+);
+console.log(`${runs} run(s) per runner, alternating; medians. Workloads in ${benchDir}.`);
+if (missing.length) console.log(`Not installed (their rows are left out):\n  ${missing.join("\n  ")}`);
+if (Deno.loadavg()[0] > 0.5 * machine.cores) {
+  console.log(`Note: the machine is busy (load ${machine.load}); timings will be noisy.`);
+}
+mkdirSync(benchDir, { recursive: true });
+
+const benches: Record<string, () => Promise<void>> = {
+  spawn: spawnBench,
+  makespan: makespanBench,
+  limited: limitedBench,
+  overhead: overheadBench,
+  output: outputBench,
+};
+for (const w of workloads) {
+  if (!benches[w]) {
+    console.error(`unknown workload "${w}"; use: ${Object.keys(benches).join(", ")}`);
+    Deno.exit(2);
+  }
+}
+for (const w of workloads) await benches[w]();
+printTable();
+if (values.json) {
+  writeFileSync(values.json, JSON.stringify({ machine, runs, seeds, rows, samples }, null, 2) + "\n");
+  console.log(`\nRaw results: ${values.json}`);
+}
