@@ -4,6 +4,7 @@
  *
  * - `npx dagrun examples/example.json` (through npm's bin link) prints what the Deno CLI prints;
  * - `npx dagrun --version` names the built version;
+ * - Ctrl-C on `npx dagrun` stops the task's process tree and prints the report;
  * - a TypeScript program that imports `run` from "dagrun" type-checks against the published
  *   declarations, and, compiled and run on Node, gets the expected report.
  *
@@ -14,35 +15,51 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import process from "node:process";
 import { VERSION } from "../src/version.ts";
+import { isAlive, waitFor } from "../tests/_helpers.ts";
 import { buildNpm, outDir, root } from "./build_npm.ts";
 
 interface Result {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs a command to its end and collects its output; `check` throws unless it exits 0. */
-function sh(command: string, args: string[], cwd: string, check = true): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));
-    child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
-    child.once("error", reject);
-    child.once("close", (code) => {
-      if (check && code !== 0) {
-        reject(new Error(`${command} ${args.join(" ")} exited ${code}\n${stdout}${stderr}`));
-      } else resolve({ code, stdout, stderr });
-    });
+/** Starts a command and collects its output; `onStdout` sees the output so far as it grows. */
+function start(
+  command: string,
+  args: string[],
+  cwd: string,
+  options: { detached?: boolean; onStdout?: (stdout: string) => void } = {},
+): { child: ChildProcess; done: Promise<Result> } {
+  const child = spawn(command, args, { cwd, detached: options.detached, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (t: string) => {
+    stdout += t;
+    options.onStdout?.(stdout);
   });
+  child.stderr!.setEncoding("utf8").on("data", (t: string) => (stderr += t));
+  const done = new Promise<Result>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Runs a command to its end; unless `check` is false, throws when it does not exit 0. */
+async function sh(command: string, args: string[], cwd: string, check = true): Promise<Result> {
+  const result = await start(command, args, cwd).done;
+  if (check && result.code !== 0) {
+    throw new Error(`${command} ${args.join(" ")} exited ${result.code}\n${result.stdout}${result.stderr}`);
+  }
+  return result;
 }
 
 /**
@@ -50,7 +67,7 @@ function sh(command: string, args: string[], cwd: string, check = true): Promise
  * in the same instant may print in either order, everything else must match.
  */
 function normalized(output: string): string[] {
-  return output.replace(/\d+(\.\d+)? m?s\b/g, "<time>").split("\n").sort();
+  return output.replace(/ +\d+(\.\d+)? m?s\b/g, " <time>").split("\n").sort();
 }
 
 /** A user's program: typed use of the public API, printing what the test then checks. */
@@ -79,6 +96,47 @@ try {
 const schema = createRequire(import.meta.url)("dagrun/schema.json");
 console.log(JSON.stringify({ VERSION, report, output, cycle, schemaTitle: typeof schema.title }));
 `;
+
+/**
+ * Ctrl-C in a terminal signals the whole foreground process group: here npm exec, its shell and
+ * dagrun. dagrun must still stop its task's process tree and print the report. npx itself then ends
+ * by SIGINT, not with dagrun's 130: npm runs the bin through `sh -c`, which got the SIGINT too and
+ * re-raises it once dagrun has exited, and npm does the same (the Node suite checks the 130 of
+ * `node npm/cli.js`).
+ */
+async function ctrlC(app: string) {
+  const pidFile = join(app, "grandchild.pid");
+  const tasks = [
+    { name: "long", type: "exec", arguments: `sleep 100 & echo $! > ${pidFile}; wait` },
+    { name: "after", type: "exec", arguments: "echo never", dependencies: ["long"] },
+  ];
+  writeFileSync(join(app, "long.json"), JSON.stringify({ tasks }));
+  let started = false;
+  const { child, done } = start("npx", ["--no-install", "dagrun", "long.json"], app, {
+    detached: true,
+    onStdout: (out) => (started = out.includes("Started: long")),
+  });
+  const pid = () => existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : 0;
+  try {
+    assert.ok(await waitFor(() => started && pid() > 0, 30_000), "the task started");
+    assert.ok(isAlive(pid()));
+    process.kill(-child.pid!, "SIGINT");
+    const result = await done;
+    const how = `${result.code ?? result.signal}\n${result.stdout}${result.stderr}`;
+    assert.ok(result.code === 130 || result.signal === "SIGINT", `npx ended by ${how}`);
+    assert.match(result.stdout, /^ {2}long +failed .*interrupted/m);
+    assert.match(result.stdout, /\(interrupted\)$/m);
+    assert.match(result.stdout, /^ {2}after +skipped/m);
+    assert.ok(await waitFor(() => !isAlive(pid()), 5000), "the task's grandchild is stopped");
+  } finally {
+    // After a failed check, leave nothing running.
+    for (const target of [-child.pid!, pid()]) {
+      try {
+        if (target) process.kill(target, "SIGKILL");
+      } catch { /* gone, as it should be */ }
+    }
+  }
+}
 
 if (import.meta.main) {
   buildNpm({ dryRunPack: false });
@@ -113,6 +171,9 @@ if (import.meta.main) {
     assert.deepEqual(normalized(node.stdout), normalized(deno.stdout));
     assert.match(node.stdout, /^9 tasks: 7 ok, 1 failed, 1 skipped in \d+\.\d\d s$/m);
     console.log("npx dagrun examples/example.json: same output as deno run cli.ts");
+
+    await ctrlC(app);
+    console.log("Ctrl-C on npx dagrun: report printed, the task's grandchild stopped");
 
     writeFileSync(join(app, "consumer.ts"), CONSUMER);
     const tsc = join(root, "node_modules/typescript/bin/tsc");
