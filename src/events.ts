@@ -53,7 +53,7 @@ export interface TaskReport {
  * ```
  */
 export interface RunReport {
-  /** True when every task ended ok. */
+  /** True when every task ended ok, apart from those skipped as asked (`RunOptions.skip`). */
   ok: boolean;
   /** True when the run was cancelled through its signal. */
   interrupted: boolean;

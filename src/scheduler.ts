@@ -63,6 +63,12 @@ export interface RunOptions {
    * `concurrency` is limited, such as its last measured duration. Default: 1 for every task.
    */
   weight?: (task: Task, index: number) => number;
+  /**
+   * Tasks not to run, by index, with the reason they are skipped (such as `excluded`, from
+   * `selectTasks`); what depends on them is skipped too. These skips alone do not make the
+   * report's `ok` false. Default: none.
+   */
+  skip?: ReadonlyMap<number, string>;
 }
 
 /** The executors dagrun has out of the box. */
@@ -130,6 +136,8 @@ class Run {
   #interrupted = false;
   /** Why running tasks were told to stop: the error they end with. */
   #stopReason = "interrupted";
+  /** Tasks skipped through `options.skip` (and their dependents): they do not make a run fail. */
+  #skippedAsAsked = 0;
   #settled = false;
   #listenerError: { error: unknown } | undefined;
   #resolve!: (report: RunReport) => void;
@@ -165,9 +173,15 @@ class Run {
       this.#waiting[i] = graph.dependenciesOf(i).length;
       if (this.#waiting[i] === 0) roots.push(i);
     }
+    for (const [i, reason] of options.skip ?? []) {
+      if (this.#state[i] !== PENDING) continue;
+      this.#skip(i, reason);
+      this.#skipDependents(i, reason);
+    }
+    this.#skippedAsAsked = this.#finished;
     if (options.signal?.aborted) this.#interrupt();
     else {
-      for (const i of roots) this.#ready(i);
+      for (const i of roots) if (this.#state[i] === PENDING) this.#ready(i);
       if (this.#queue) this.#fill();
     }
     this.#settleIfDone();
@@ -340,7 +354,7 @@ class Run {
         }
       }
     } else {
-      this.#skipDependents(i);
+      this.#skipDependents(i, "failed");
       if (!this.#stop.signal.aborted) this.#applyFailurePolicy(i);
     }
     if (this.#queue && !this.#stop.signal.aborted) this.#fill();
@@ -359,18 +373,18 @@ class Run {
     }
   }
 
-  /** Skips everything downstream of a failed task, now, naming the failure. */
-  #skipDependents(failed: number): void {
-    const name = this.#graph.tasks[failed].name;
+  /** Skips everything downstream of a task that failed (or will not run), now, naming the cause. */
+  #skipDependents(cause: number, what: string): void {
+    const name = this.#graph.tasks[cause].name;
     const stack: [number, string][] = [];
-    for (const d of this.#graph.dependentsOf(failed)) stack.push([d, `dependency ${name} failed`]);
+    for (const d of this.#graph.dependentsOf(cause)) stack.push([d, `dependency ${name} ${what}`]);
     while (stack.length) {
       const [d, reason] = stack.pop()!;
       if (this.#state[d] !== PENDING) continue;
       this.#skip(d, reason);
       const via = this.#graph.tasks[d].name;
       for (const dd of this.#graph.dependentsOf(d)) {
-        stack.push([dd, `dependency ${via} skipped (${name} failed)`]);
+        stack.push([dd, `dependency ${via} skipped (${name} ${what})`]);
       }
     }
   }
@@ -421,7 +435,8 @@ class Run {
       if (this.#listenerError) return this.#reject(this.#listenerError.error);
       const tasks = this.#reports;
       this.#resolve({
-        ok: !this.#interrupted && tasks.every((t) => t.status === "ok"),
+        ok: !this.#interrupted &&
+          tasks.reduce((n, t) => n + (t.status === "ok" ? 0 : 1), 0) === this.#skippedAsAsked,
         interrupted: this.#interrupted,
         durationMs: this.#now(),
         tasks,
