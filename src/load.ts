@@ -16,6 +16,7 @@ import {
 } from "jsonc-parser";
 import { TaskFileError } from "./errors.ts";
 import { TaskGraph } from "./graph.ts";
+import { concatBytes } from "./output/bytes.ts";
 import type { Problem, Task } from "./task.ts";
 import { checkSchema } from "./validate.ts";
 
@@ -176,11 +177,5 @@ function decode(bytes: Uint8Array, path: string): string {
 async function readStdin(): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }

@@ -18,8 +18,21 @@ import type { RunReport } from "../events.ts";
  * await writeJsonReport("report.json", await run([{ name: "a", type: "eval", arguments: "" }]));
  * ```
  */
-export async function writeJsonReport(path: string, report: RunReport): Promise<void> {
+export function writeJsonReport(path: string, report: RunReport): Promise<void> {
+  return writeJsonFile(path, report);
+}
+
+/**
+ * Writes any value as indented JSON to `path`, atomically (temporary file, then rename).
+ *
+ * @example
+ * ```ts
+ * import { writeJsonFile } from "./json.ts";
+ * await writeJsonFile("trace.json", { traceEvents: [] });
+ * ```
+ */
+export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(report, null, 2) + "\n");
+  await writeFile(temporary, JSON.stringify(value, null, 2) + "\n");
   await rename(temporary, path);
 }

@@ -1,17 +1,19 @@
 /**
- * The terminal reporter: `Started:`/`Ended :` lines, task output (whole lines, prefixed with the
- * task name, or raw bytes), and the final report.
+ * The terminal reporter: `Started:`/`Ended :` lines, task output (whole lines prefixed with the
+ * task name, blocks grouped by task, or raw bytes), and the final report.
  *
  * @module
  */
 import type { RunEvent, RunReport, TaskReport } from "../events.ts";
 import { LineSplitter } from "../output/lines.ts";
+import { Colors } from "./colors.ts";
+import { OutputGroups } from "./grouped.ts";
 
 /** Where the reporter writes; each call must reach its stream whole, in order. */
 export type Write = (stream: "stdout" | "stderr", data: string | Uint8Array) => void;
 
 /** How task output is shown. */
-export type OutputMode = "prefixed" | "raw";
+export type OutputMode = "prefixed" | "grouped" | "raw";
 
 /**
  * Options of {@linkcode TextReporter}.
@@ -25,8 +27,14 @@ export type OutputMode = "prefixed" | "raw";
 export interface TextReporterOptions {
   /** Where text goes. */
   write: Write;
-  /** `prefixed`: each line as `[NAME] line`. `raw`: the bytes as they are. Default: `prefixed`. */
+  /**
+   * `prefixed`: each line as `[NAME] line`, as it comes. `grouped`: the same lines, held until
+   * the task ends and then written as one block before its `Ended :` line. `raw`: the bytes as
+   * they are. Default: `prefixed`.
+   */
   output?: OutputMode;
+  /** Colours for task names and statuses. Default: none. */
+  colors?: Colors;
 }
 
 /**
@@ -44,13 +52,19 @@ export interface TextReporterOptions {
 export class TextReporter {
   readonly #write: Write;
   readonly #raw: boolean;
+  readonly #groups?: OutputGroups;
+  readonly #colors: Colors;
   readonly #decoder = new TextDecoder();
   /** Unfinished lines, by task index and stream. */
   readonly #partial = new Map<number, { stdout?: LineSplitter; stderr?: LineSplitter; prefix: string }>();
+  /** Names of tasks whose output is held, by index, for the blocks still held at `finish`. */
+  readonly #names = new Map<number, string>();
 
   constructor(options: TextReporterOptions) {
     this.#write = options.write;
     this.#raw = options.output === "raw";
+    if (options.output === "grouped") this.#groups = new OutputGroups();
+    this.#colors = options.colors ?? new Colors(false);
   }
 
   /** Shows one event. */
@@ -59,36 +73,61 @@ export class TextReporter {
       case "started":
         return this.#write(
           "stdout",
-          `Started: ${event.task.name}${
+          `Started: ${this.#colors.task(event.task.name)}${
             event.attempts > 1 ? ` (attempt ${event.attempt}/${event.attempts})` : ""
           }\n`,
         );
       case "retry":
-        this.#flush(event.index);
-        return this.#write(
-          "stdout",
-          `Failed : ${event.task.name} (attempt ${event.attempt}/${event.attempts}: ${event.error}), ` +
-            `retrying in ${formatDuration(event.delayMs)}\n`,
+        return this.#ended(
+          event.index,
+          event.task.name,
+          `Failed : ${this.#colors.task(event.task.name)} (attempt ${event.attempt}/${event.attempts}: ` +
+            `${event.error}), retrying in ${formatDuration(event.delayMs)}\n`,
         );
       case "output":
+        if (this.#groups) {
+          this.#names.set(event.index, event.task.name);
+          return this.#groups.add(event.index, event.stream, event.data);
+        }
         return this.#output(event.index, event.task.name, event.stream, event.data);
       case "ended":
-        this.#flush(event.index);
-        return this.#write("stdout", `Ended : ${event.task.name}\n`);
+        return this.#ended(event.index, event.task.name, `Ended : ${this.#colors.task(event.task.name)}\n`);
       case "error":
         return this.#write("stderr", `dagrun: ${event.message}\n`);
     }
   }
 
-  /** Writes what is left of unfinished lines, then the report. */
+  /** Writes what is left of unfinished lines and held blocks, then the report. */
   finish(report: RunReport): void {
     for (const index of [...this.#partial.keys()]) this.#flush(index);
-    this.#write("stdout", formatReport(report));
+    for (const index of this.#groups?.pending() ?? []) this.#block(index, this.#names.get(index)!, "");
+    this.#write("stdout", formatReport(report, this.#colors));
+  }
+
+  /** The end of a task or of one of its attempts: its output so far, then the `line` saying so. */
+  #ended(index: number, name: string, line: string): void {
+    if (this.#groups) return this.#block(index, name, line);
+    this.#flush(index);
+    this.#write("stdout", line);
+  }
+
+  /** A task's held output as one write per stream, its stdout block ending with `after`. */
+  #block(index: number, name: string, after: string): void {
+    this.#names.delete(index);
+    const held = this.#groups!.take(index);
+    const prefix = this.#prefix(name);
+    if (held?.stderr) this.#write("stderr", this.#prefixLines(prefix, held.stderr));
+    const out = held?.stdout ? this.#prefixLines(prefix, held.stdout) : "";
+    if (out || after) this.#write("stdout", out + after);
+  }
+
+  #prefix(name: string): string {
+    return this.#colors.task(name, `[${name}]`) + " ";
   }
 
   #output(index: number, name: string, stream: "stdout" | "stderr", data: Uint8Array): void {
     let entry = this.#partial.get(index);
-    if (!entry) this.#partial.set(index, entry = { prefix: `[${name}] ` });
+    if (!entry) this.#partial.set(index, entry = { prefix: this.#prefix(name) });
     const lines = (entry[stream] ??= new LineSplitter()).push(data);
     if (lines) this.#emitLines(stream, entry.prefix, lines);
   }
@@ -99,15 +138,19 @@ export class TextReporter {
     this.#partial.delete(index);
     for (const stream of ["stdout", "stderr"] as const) {
       const rest = entry[stream]?.flush();
-      if (rest) this.#emitLines(stream, entry.prefix, rest, true);
+      if (rest) this.#emitLines(stream, entry.prefix, rest);
     }
   }
 
-  #emitLines(stream: "stdout" | "stderr", prefix: string, lines: Uint8Array, unfinished = false): void {
-    if (this.#raw) return this.#write(stream, lines);
-    const text = this.#decoder.decode(lines);
-    const body = unfinished ? text : text.slice(0, -1);
-    this.#write(stream, prefix + body.replaceAll("\n", "\n" + prefix) + "\n");
+  #emitLines(stream: "stdout" | "stderr", prefix: string, lines: Uint8Array): void {
+    this.#write(stream, this.#raw ? lines : this.#prefixLines(prefix, lines));
+  }
+
+  /** Every line of `bytes` with `prefix`; an unfinished last line gets its newline. */
+  #prefixLines(prefix: string, bytes: Uint8Array): string {
+    const text = this.#decoder.decode(bytes);
+    const body = text.endsWith("\n") ? text.slice(0, -1) : text;
+    return prefix + body.replaceAll("\n", "\n" + prefix) + "\n";
   }
 }
 
@@ -122,13 +165,13 @@ export class TextReporter {
  * ] }));
  * ```
  */
-export function formatReport(report: RunReport): string {
+export function formatReport(report: RunReport, colors: Colors = new Colors(false)): string {
   const tasks = report.tasks;
   const width = Math.min(40, Math.max(4, ...tasks.map((t) => t.name.length)));
   const row = (t: TaskReport) =>
-    `  ${t.name.padEnd(width)}  ${t.status.padEnd(7)}  ${formatDuration(t.durationMs).padStart(8)}  ${
-      detail(t)
-    }`
+    `  ${t.name.padEnd(width)}  ${colors.status(t.status, t.status.padEnd(7))}  ${
+      formatDuration(t.durationMs).padStart(8)
+    }  ${detail(t)}`
       .trimEnd();
   const lines = ["", "Report:", ...tasks.map(row)];
   const failed = tasks.filter((t) => t.status === "failed");
@@ -169,7 +212,16 @@ function failure(t: TaskReport): string {
   return t.error ?? "";
 }
 
-function formatDuration(ms: number | null): string {
+/**
+ * A duration as people read it: `12 ms`, `1.50 s`; `-` for none.
+ *
+ * @example
+ * ```ts
+ * import { formatDuration } from "./text.ts";
+ * formatDuration(1500); // "1.50 s"
+ * ```
+ */
+export function formatDuration(ms: number | null): string {
   if (ms === null) return "-";
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }

@@ -1,0 +1,62 @@
+/**
+ * What a dry run prints: the tasks that would run, in start order, and the ones that would be
+ * skipped, with the reason.
+ *
+ * @module
+ */
+import type { RunEvent, RunReport } from "../events.ts";
+import { Colors } from "./colors.ts";
+import type { Write } from "./text.ts";
+
+/**
+ * Lists a dry run's tasks from its events; call `finish` at the end for the summary.
+ *
+ * @example
+ * ```ts
+ * import { run } from "../../mod.ts";
+ * import { dryExecutor } from "../executors/dry.ts";
+ * import { DryRunReporter } from "./dry_run.ts";
+ * const reporter = new DryRunReporter({ write: (_s, d) => console.log(String(d).trimEnd()) });
+ * const report = await run([{ name: "a", type: "exec", arguments: "make" }], {
+ *   executors: { exec: dryExecutor },
+ *   onEvent: (e) => reporter.handle(e),
+ * });
+ * reporter.finish(report); // "  1. a  exec: make" then "Would run 1 task; nothing was run."
+ * ```
+ */
+export class DryRunReporter {
+  readonly #write: Write;
+  readonly #colors: Colors;
+  #started = 0;
+
+  constructor(options: { write: Write; colors?: Colors }) {
+    this.#write = options.write;
+    this.#colors = options.colors ?? new Colors(false);
+  }
+
+  /** Lists a started task (it would run) or a skipped one. */
+  handle(event: RunEvent): void {
+    if (event.type === "started") {
+      const n = String(++this.#started).padStart(4);
+      const command = event.task.arguments.split("\n", 1)[0];
+      const cut = command.length > 60 ? command.slice(0, 59) + "…" : command;
+      this.#write("stdout", `${n}. ${this.#colors.task(event.task.name)}  ${event.task.type}: ${cut}\n`);
+    } else if (event.type === "skipped") {
+      this.#write(
+        "stdout",
+        `   -  ${event.task.name}  ${this.#colors.status("skipped")}: ${event.report.reason}\n`,
+      );
+    }
+  }
+
+  /** The summary line. */
+  finish(report: RunReport): void {
+    const skipped = report.tasks.length - this.#started;
+    const s = (n: number) => (n === 1 ? "" : "s");
+    this.#write(
+      "stdout",
+      `Would run ${this.#started} task${s(this.#started)}` +
+        (skipped ? `, skip ${skipped}` : "") + "; nothing was run.\n",
+    );
+  }
+}
