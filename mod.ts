@@ -14,8 +14,9 @@
  * console.log(report.ok);
  * ```
  *
- * A caller can add a task type with `executors`, cancel with `signal`, and show the run with the
- * same `TextReporter` the command line uses.
+ * A caller can add a task type with `executors`, cancel with `signal`, pick targets with
+ * `selectTasks`, and show the run with the same reporters the command line uses (`TextReporter`,
+ * `StatusLine`, `TraceRecorder`, `analyzeTimings`).
  *
  * @module
  */
@@ -24,6 +25,8 @@ export { builtinExecutors, type FailurePolicy, run, type RunOptions } from "./sr
 export { TaskFileError } from "./src/errors.ts";
 export { TaskGraph } from "./src/graph.ts";
 export { historyWeight, loadHistory } from "./src/history.ts";
+export { type Selection, type SelectOptions, selectTasks } from "./src/select.ts";
+export { type Plan, planOf } from "./src/plan.ts";
 export type { BuiltinTaskType, Problem, Task } from "./src/task.ts";
 export type {
   EndedEvent,
@@ -45,6 +48,17 @@ export {
   type TextReporterOptions,
   type Write,
 } from "./src/report/text.ts";
-export { writeJsonReport } from "./src/report/json.ts";
+export { writeJsonFile, writeJsonReport } from "./src/report/json.ts";
+export { type ColorMode, Colors, useColor } from "./src/report/colors.ts";
+export { StatusLine, type StatusLineOptions } from "./src/report/status.ts";
+export { type TraceEvent, TraceRecorder } from "./src/report/trace.ts";
+export {
+  analyzeTimings,
+  formatTimings,
+  type PathStep,
+  type RunTimings,
+  type TaskTiming,
+} from "./src/report/critical_path.ts";
+export { formatGraph, type GraphFormat, type GraphOptions } from "./src/report/graph.ts";
 export { taskFileSchema } from "./src/schema.ts";
 export { VERSION } from "./src/version.ts";

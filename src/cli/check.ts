@@ -1,0 +1,49 @@
+/**
+ * `dagrun check FILE [TARGET...]`: validates the file (same messages and exit code as a run) and
+ * prints the plan and any warnings, running nothing.
+ *
+ * @module
+ */
+import { formatProblem } from "../errors.ts";
+import { loadTaskFile } from "../load.ts";
+import { planOf } from "../plan.ts";
+import { Colors, useColor } from "../report/colors.ts";
+import { formatPlan } from "../report/plan.ts";
+import { selectTasks } from "../select.ts";
+import { type CliIO, EXIT, oneOf, parseCommandLine, UsageError } from "./common.ts";
+
+/**
+ * Runs `dagrun check` with `args` (after the word `check`); returns the exit code.
+ *
+ * @throws {TaskFileError} for an invalid file or unknown target (the caller prints it, exit 2).
+ * @example
+ * ```ts
+ * import { checkCommand } from "./check.ts";
+ * import { processIO } from "./common.ts";
+ * await checkCommand(["examples/example.json"], processIO); // 0
+ * ```
+ */
+export async function checkCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, {
+    exclude: { type: "string", multiple: true },
+    color: { type: "string", default: "auto" },
+  });
+  const [path, ...targets] = positionals;
+  if (path === undefined) throw new UsageError("missing task file: dagrun check FILE");
+  const mode = oneOf("--color", values.color, ["auto", "always", "never"] as const);
+  const file = await loadTaskFile(path);
+  const { graph, skip } = selectTasks(file.graph, { targets, exclude: values.exclude, file: file.path });
+  const colors = new Colors(useColor(mode, io.isTTY?.stdout ?? false, io.env ?? {}));
+  const lines = [`${file.path}: valid`];
+  if (targets.length || skip.size) {
+    lines.push(
+      `Selected ${graph.size} of ${file.graph.size} tasks` + (skip.size ? `, ${skip.size} excluded` : ""),
+    );
+  }
+  io.write("stdout", lines.join("\n") + "\n" + formatPlan(graph, planOf(graph), colors));
+  const warnings = file.warnings.map((w) =>
+    `  ${formatProblem(file.path, w)}` + (w.hint ? `\n    fix: ${w.hint}` : "")
+  );
+  io.write("stdout", warnings.length ? `Warnings:\n${warnings.join("\n")}\n` : "No warnings.\n");
+  return EXIT.ok;
+}

@@ -1,0 +1,105 @@
+/**
+ * What every subcommand shares: the exit codes, the streams it writes to, argument parsing with
+ * usage errors, and loading a task file with its problems printed.
+ *
+ * @module
+ */
+import process from "node:process";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { formatProblem } from "../errors.ts";
+import { loadTaskFile, type TaskFile } from "../load.ts";
+import type { Write } from "../report/text.ts";
+
+/** Exit codes, as documented in the README. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/**
+ * What the command line writes to and knows about its terminal; tests may pass their own.
+ *
+ * @example
+ * ```ts
+ * import type { CliIO } from "./common.ts";
+ * let out = "";
+ * const io: CliIO = { write: (_stream, data) => void (out += data) };
+ * ```
+ */
+export interface CliIO {
+  write: Write;
+  /** Whether each stream is a terminal. Default: neither. */
+  isTTY?: { stdout: boolean; stderr: boolean };
+  /** Width of the terminal in columns, when known. */
+  columns?: () => number | undefined;
+  /** Environment variables (`NO_COLOR`, `FORCE_COLOR`, `TERM`). Default: none set. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The real process's streams and environment. */
+export const processIO: CliIO = {
+  write: (stream, data) => void (stream === "stdout" ? process.stdout : process.stderr).write(data),
+  isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
+  columns: () => process.stderr.columns,
+  env: process.env,
+};
+
+/** Thrown for a command line that cannot be obeyed; `main` prints it with a pointer to --help. */
+export class UsageError extends Error {
+  /** Makes the error with a message fit to print. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * `parseArgs` with positionals allowed, its errors turned into {@linkcode UsageError}s.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandLine } from "./common.ts";
+ * const { values } = parseCommandLine(["-j", "2"], { concurrency: { type: "string", short: "j" } });
+ * ```
+ */
+export function parseCommandLine<T extends NonNullable<ParseArgsConfig["options"]>>(
+  args: string[],
+  options: T,
+) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * Requires `value` to be one of `choices`.
+ *
+ * @example
+ * ```ts
+ * import { oneOf } from "./common.ts";
+ * const format = oneOf("--format", "dot", ["dot", "mermaid"] as const); // "dot"
+ * ```
+ */
+export function oneOf<T extends string>(option: string, value: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  const list = choices.map((c) => `"${c}"`);
+  const expected = `${list.slice(0, -1).join(", ")} or ${list.at(-1)}`;
+  throw new UsageError(`${option} must be ${expected}, not "${value}"`);
+}
+
+/**
+ * Loads a task file, printing its warnings to stderr. A {@linkcode TaskFileError} is left to the
+ * caller (`main` prints it and exits 2).
+ *
+ * @example
+ * ```ts
+ * import { loadWithWarnings, processIO } from "./common.ts";
+ * const file = await loadWithWarnings("examples/example.json", processIO);
+ * ```
+ */
+export async function loadWithWarnings(path: string, io: CliIO): Promise<TaskFile> {
+  const file = await loadTaskFile(path);
+  for (const w of file.warnings) {
+    io.write("stderr", `${formatProblem(file.path, { ...w, message: `warning: ${w.message}` })}\n`);
+  }
+  return file;
+}

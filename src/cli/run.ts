@@ -1,0 +1,182 @@
+/**
+ * `dagrun [run] FILE [TARGET...]`: runs the selected tasks with the reporters the options ask
+ * for, and turns the report into an exit code.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import process from "node:process";
+import type { RunEvent, RunReport } from "../events.ts";
+import { dryExecutor } from "../executors/dry.ts";
+import { historyWeight, loadHistory } from "../history.ts";
+import { builtinExecutors, run } from "../scheduler.ts";
+import { analyzeTimings, formatTimings } from "../report/critical_path.ts";
+import { type ColorMode, Colors, useColor } from "../report/colors.ts";
+import { DryRunReporter } from "../report/dry_run.ts";
+import { writeJsonFile, writeJsonReport } from "../report/json.ts";
+import { StatusLine } from "../report/status.ts";
+import { type OutputMode, TextReporter } from "../report/text.ts";
+import { TraceRecorder } from "../report/trace.ts";
+import { type Selection, selectTasks } from "../select.ts";
+import { type CliIO, EXIT, loadWithWarnings, oneOf, parseCommandLine, UsageError } from "./common.ts";
+
+/** The options of `dagrun run`, as `parseArgs` takes them. */
+export const RUN_OPTIONS = {
+  concurrency: { type: "string", short: "j" },
+  output: { type: "string", default: "prefixed" },
+  "report-json": { type: "string" },
+  exclude: { type: "string", multiple: true },
+  "dry-run": { type: "boolean" },
+  color: { type: "string", default: "auto" },
+  trace: { type: "string" },
+  timings: { type: "boolean" },
+  timeout: { type: "string" },
+  retries: { type: "string" },
+  "on-failure": { type: "string", default: "continue" },
+  history: { type: "string" },
+} as const;
+
+/**
+ * Runs `dagrun run` with `args` (after the word `run`, if it was given); returns the exit code.
+ *
+ * @throws {TaskFileError} for an invalid file or unknown target (the caller prints it, exit 2).
+ * @throws {UsageError} for bad options.
+ * @example
+ * ```ts
+ * import { runCommand } from "./run.ts";
+ * import { processIO } from "./common.ts";
+ * const code = await runCommand(["examples/example.json", "-j", "2"], processIO);
+ * ```
+ */
+export async function runCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, RUN_OPTIONS);
+  const [path, ...targets] = positionals;
+  if (path === undefined) throw new UsageError("missing task file");
+  const concurrency = values.concurrency === undefined ? Infinity : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) && concurrency !== Infinity || concurrency < 1) {
+    throw new UsageError(`--concurrency must be a whole number of 1 or more, not "${values.concurrency}"`);
+  }
+  const output = oneOf("--output", values.output, ["prefixed", "grouped", "raw"] as const);
+  const colorMode = oneOf("--color", values.color, ["auto", "always", "never"] as const);
+  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeout !== undefined && !(timeout > 0 && timeout !== Infinity)) {
+    throw new UsageError(`--timeout must be a number of seconds above 0, not "${values.timeout}"`);
+  }
+  const retries = values.retries === undefined ? 0 : Number(values.retries);
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw new UsageError(`--retries must be a whole number of 0 or more, not "${values.retries}"`);
+  }
+  const onFailure = oneOf("--on-failure", values["on-failure"], ["continue", "no-new", "kill"] as const);
+
+  const file = await loadWithWarnings(path, io);
+  const weight = values.history === undefined ? undefined : historyWeight(await loadHistory(values.history));
+  const selection = selectTasks(file.graph, { targets, exclude: values.exclude, file: file.path });
+  const colors = colorsFor(io, colorMode);
+  if (values["dry-run"]) return dryRun(selection, concurrency, io, colors.stdout);
+
+  const reporters = new Reporters(io, selection, { output, colors, trace: values.trace !== undefined });
+  const stop = new AbortController();
+  const kill = new AbortController();
+  const onSignal = () => (stop.signal.aborted ? kill.abort() : stop.abort());
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const s of signals) process.on(s, onSignal);
+  let report: RunReport;
+  try {
+    report = await run(selection.graph, {
+      concurrency,
+      skip: selection.skip,
+      timeout,
+      retries,
+      onFailure,
+      // A task's "cwd" is relative to the file's folder, as paths in a file usually are.
+      baseDir: file.path === "-" ? "." : dirname(file.path),
+      weight,
+      signal: stop.signal,
+      killSignal: kill.signal,
+      onEvent: (e) => reporters.handle(e),
+    });
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    reporters.stopStatus();
+  }
+  reporters.finish(report, values.timings === true);
+  if (values.trace !== undefined) await writeJsonFile(values.trace, reporters.trace!.trace());
+  if (values["report-json"]) await writeJsonReport(values["report-json"], report);
+  return report.interrupted ? EXIT.interrupted : report.ok ? EXIT.ok : EXIT.failed;
+}
+
+/** Colours for each stream, by `--color` and whether that stream is a terminal. */
+function colorsFor(io: CliIO, mode: ColorMode): { stdout: Colors; stderr: Colors } {
+  const env = io.env ?? {};
+  return {
+    stdout: new Colors(useColor(mode, io.isTTY?.stdout ?? false, env)),
+    stderr: new Colors(useColor(mode, io.isTTY?.stderr ?? false, env)),
+  };
+}
+
+/** Runs nothing: walks the selection in start order with executors that succeed at once. */
+async function dryRun(selection: Selection, concurrency: number, io: CliIO, colors: Colors): Promise<number> {
+  const reporter = new DryRunReporter({ write: io.write, colors });
+  const executors = Object.fromEntries(Object.keys(builtinExecutors).map((type) => [type, dryExecutor]));
+  const report = await run(selection.graph, {
+    concurrency,
+    skip: selection.skip,
+    executors,
+    onEvent: (e) => reporter.handle(e),
+  });
+  reporter.finish(report);
+  return EXIT.ok;
+}
+
+/** The terminal text, the status line (on a terminal) and the trace, fed the same events. */
+class Reporters {
+  readonly text: TextReporter;
+  readonly status?: StatusLine;
+  readonly trace?: TraceRecorder;
+  readonly #io: CliIO;
+  readonly #selection: Selection;
+  readonly #colors: Colors;
+
+  constructor(
+    io: CliIO,
+    selection: Selection,
+    options: { output: OutputMode; colors: { stdout: Colors; stderr: Colors }; trace: boolean },
+  ) {
+    this.#io = io;
+    this.#selection = selection;
+    this.#colors = options.colors.stdout;
+    // A status line needs a terminal that understands "erase line", and is noise in a dumb one.
+    if (io.isTTY?.stderr && io.env?.TERM !== "dumb") {
+      this.status = new StatusLine({
+        write: io.write,
+        total: selection.graph.size,
+        columns: io.columns,
+        stdoutIsTerminal: io.isTTY.stdout,
+        colors: options.colors.stderr,
+      });
+    }
+    const write = this.status ? this.status.wrap(io.write) : io.write;
+    this.text = new TextReporter({ write, output: options.output, colors: options.colors.stdout });
+    if (options.trace) this.trace = new TraceRecorder();
+  }
+
+  handle(event: RunEvent): void {
+    // The status line counts first, so the redraw after the text's line already shows the event.
+    this.status?.handle(event);
+    this.text.handle(event);
+    this.trace?.handle(event);
+  }
+
+  stopStatus(): void {
+    this.status?.stop();
+  }
+
+  /** The report, then the critical path of a run of more than one task. */
+  finish(report: RunReport, timings: boolean): void {
+    this.text.finish(report);
+    if (report.tasks.length > 1 && report.tasks.some((t) => t.startMs !== null)) {
+      const analysis = analyzeTimings(this.#selection.graph, report);
+      this.#io.write("stdout", formatTimings(analysis, { timings, colors: this.#colors }));
+    }
+  }
+}

@@ -1,0 +1,133 @@
+// Escape codes are what these tests look for.
+// deno-lint-ignore-file no-control-regex
+/**
+ * The status line and colours on a real terminal: dagrun runs under `script` (util-linux), which
+ * gives it a pseudo-terminal for stdout and stderr and copies everything written there to us.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { test } from "node:test";
+import { cliPath, isDeno, runCli, taskFile } from "./_helpers.ts";
+
+const CLEAR = "\r\x1b[K";
+const STATUS = /^\[(\d+)\/(\d+) done\] (\d+) running(: [^\n]*?)?( · \d+ failed)? · \d+\.\d s$/;
+
+/** Runs the CLI on a pseudo-terminal; resolves with everything it wrote there, `\r\n` made `\n`. */
+function runOnTerminal(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string }> {
+  const argv = [process.execPath, ...(isDeno ? ["run", "--allow-all"] : []), cliPath, ...args];
+  const command = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  const child = spawn("script", ["-qec", command, "/dev/null"], {
+    env: { ...process.env, NO_COLOR: "", FORCE_COLOR: "", TERM: "xterm", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (t: string) => (out += t));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, out: out.replaceAll("\r\n", "\n") }));
+  });
+}
+
+/**
+ * Splits terminal output into the status lines drawn and the text left once they are erased.
+ * Every draw is `CLEAR + status` and is erased by the next `CLEAR` before anything else is written.
+ */
+function separate(out: string): { statuses: string[]; text: string } {
+  const [first, ...pieces] = out.split(CLEAR);
+  const statuses: string[] = [];
+  let text = first;
+  for (const piece of pieces) {
+    const newline = piece.indexOf("\n");
+    if (piece.startsWith("[") && newline < 0) statuses.push(piece);
+    else text += piece;
+  }
+  return { statuses, text };
+}
+
+/** `n` tasks printing `lines` lines each, in small bursts, all at once. */
+function chattyTasks(n: number, lines: number) {
+  return Array.from({ length: n }, (_, t) => ({
+    name: `t${t}`,
+    type: "exec",
+    arguments: `i=0; while [ $i -lt ${lines} ]; do echo "t${t} line $i"; i=$((i+1)); ` +
+      `[ $((i % 10)) = 0 ] && sleep 0.0$((${t} % 5 + 1)); done; echo "t${t} to stderr" >&2`,
+  }));
+}
+
+/** Every line is a whole line of ours, and each task's lines all arrived, in order. */
+function assertWhole(text: string, n: number, lines: number, grouped: boolean) {
+  const next = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (line === "" || /^(Report:|Failed:|Critical path:|\d+ tasks:)/.test(line) || /^ {2}\S/.test(line)) {
+      continue;
+    }
+    const m = line.match(/^(?:Started: |Ended : )(t\d+)$/) ??
+      line.match(/^\[(t\d+)\] \1 (?:line (\d+)|to stderr)$/);
+    assert.ok(m, `a torn or foreign line: ${JSON.stringify(line)}`);
+    if (m[2] !== undefined) {
+      assert.equal(Number(m[2]), next.get(m[1]) ?? 0, `${m[1]} line ${m[2]} out of order or lost`);
+      next.set(m[1], Number(m[2]) + 1);
+    }
+  }
+  assert.equal(next.size, n);
+  for (const [name, count] of next) assert.equal(count, lines, `lines of ${name}`);
+  for (let t = 0; t < n; t++) {
+    assert.equal(text.split(`\n[t${t}] t${t} to stderr\n`).length, 2, `stderr line of t${t}`);
+    if (grouped) {
+      const block = Array.from({ length: lines }, (_, i) => `[t${t}] t${t} line ${i}\n`).join("");
+      assert.ok(text.includes(block + `Ended : t${t}\n`), `block of t${t}`);
+    }
+  }
+}
+
+for (const output of ["prefixed", "grouped"]) {
+  test(`status line with 50 concurrent chatty tasks (--output ${output}): redrawn in place, no line lost or torn`, async () => {
+    const n = 50;
+    const lines = 200;
+    const result = await runOnTerminal(["--output", output, taskFile({ tasks: chattyTasks(n, lines) })], {
+      NO_COLOR: "1",
+    });
+    assert.equal(result.code, 0, result.out.slice(-2000));
+    const { statuses, text } = separate(result.out);
+    assertWhole(text, n, lines, output === "grouped");
+    assert.ok(statuses.length > 10, `status drawn ${statuses.length} times`);
+    let done = 0;
+    for (const s of statuses) {
+      const m = s.match(STATUS);
+      assert.ok(m, `a status line: ${JSON.stringify(s)}`);
+      assert.equal(Number(m[2]), n);
+      assert.ok(Number(m[1]) >= done, "the done count never goes back");
+      done = Number(m[1]);
+      assert.ok(s.length < 80, "fits the terminal");
+    }
+    assert.equal(done, n, "the last status counts every task");
+    assert.ok(statuses.some((s) => / 50 running: t0, t1, .* \+\d+ more · /.test(s)), "names running tasks");
+    // The line is erased before the report, which is not followed by any status.
+    assert.ok(result.out.lastIndexOf(CLEAR) < result.out.indexOf("\nReport:"));
+  });
+}
+
+test("status line counts failures; colours are on by default on a terminal", async () => {
+  const tasks = [
+    { name: "bad", type: "exec", arguments: "exit 1" },
+    { name: "slow", type: "exec", arguments: "sleep 0.5; echo done" },
+  ];
+  const result = await runOnTerminal([taskFile({ tasks })]);
+  assert.equal(result.code, 1);
+  const { statuses, text } = separate(result.out);
+  assert.ok(statuses.some((s) => s.includes("\x1b[31m1 failed\x1b[39m")), statuses.join("\n"));
+  assert.match(text, /\x1b\[\d+m\[slow\]\x1b\[39m done\n/);
+  assert.match(text, /\x1b\[31mfailed \x1b\[39m/);
+  const plain = await runOnTerminal([taskFile({ tasks })], { NO_COLOR: "1" });
+  assert.doesNotMatch(plain.out.replaceAll(CLEAR, ""), /\x1b/);
+});
+
+test("no status line when stderr is not a terminal", async () => {
+  const result = await runCli([taskFile({ tasks: chattyTasks(3, 5) })]);
+  assert.equal(result.code, 0);
+  assert.doesNotMatch(result.stderr + result.stdout, /\x1b|done\]/);
+});

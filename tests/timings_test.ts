@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { analyzeTimings, type RunReport, type Task, TaskGraph, type TraceEvent } from "../mod.ts";
+import { readJson, runCli, taskFile, tempDir } from "./_helpers.ts";
+
+const t = (name: string, ...dependencies: string[]): Task => ({
+  name,
+  type: "exec",
+  arguments: "",
+  dependencies,
+});
+const row = (name: string, startMs: number | null, endMs: number | null) => ({
+  name,
+  type: "exec",
+  status: startMs === null ? "skipped" as const : "ok" as const,
+  startMs,
+  endMs,
+  durationMs: startMs === null ? null : endMs! - startMs,
+});
+
+test("analyzeTimings: the chain that ended last, through the dependency that ended last; slack", () => {
+  // a (0-100) and b (0-300) feed c (300-400); d (0-50) alone; e never ran.
+  const graph = TaskGraph.from([t("a"), t("b"), t("c", "a", "b"), t("d"), t("e", "c")]);
+  const report: RunReport = {
+    ok: true,
+    interrupted: false,
+    durationMs: 410,
+    tasks: [row("a", 0, 100), row("b", 0, 300), row("c", 300, 400), row("d", 0, 50), row("e", null, null)],
+  };
+  const timings = analyzeTimings(graph, report);
+  assert.equal(timings.endMs, 400);
+  assert.deepEqual(timings.path.map((s) => [s.name, s.durationMs, s.waitMs]), [["b", 300, 0], ["c", 100, 0]]);
+  assert.deepEqual(Object.fromEntries(timings.tasks.map((x) => [x.name, x.slackMs])), {
+    a: 200,
+    b: 0,
+    c: 0,
+    d: 350,
+  });
+});
+
+test("the report ends with the critical path as it happened; --timings adds each task's slack", async () => {
+  const reportPath = join(tempDir(), "report.json");
+  const sleep = (name: string, seconds: number, ...dependencies: string[]) => ({
+    name,
+    type: "exec",
+    arguments: `sleep ${seconds}`,
+    dependencies,
+  });
+  // long (1 s) and short (0.2 s) feed last (0.5 s); side (0.1 s) and after (0.1 s) are a branch apart.
+  const tasks = [
+    sleep("long", 1),
+    sleep("short", 0.2),
+    sleep("last", 0.5, "long", "short"),
+    sleep("side", 0.1),
+  ];
+  tasks.push(sleep("after", 0.1, "side"));
+  const result = await runCli([taskFile({ tasks }), "--timings", "--report-json", reportPath]);
+  assert.equal(result.code, 0, result.stderr);
+  const tail = result.stdout.slice(result.stdout.indexOf("\nCritical path:"));
+  const m = tail.match(
+    /^\nCritical path: 2 tasks, (\S+ s) of work bounded the (\S+ s) run\n {2}long +1\.\d\d s\n {2}last +\d+ ms\n/,
+  );
+  assert.ok(m, tail);
+  const report = readJson(reportPath);
+  const end = Math.max(...report.tasks.filter((x) => x.endMs !== null).map((x) => x.endMs!));
+  assert.equal(m[2], `${(end / 1000).toFixed(2)} s`);
+  assert.match(tail, /\nTimings \(slack: .*\):\n {2}task +start +duration +slack\n/);
+  const slack = Object.fromEntries(
+    [...tail.matchAll(/^ {2}(\w+) +\S+ m?s +\S+ m?s +(\S+) (m?s)/gm)].map((x) => [
+      x[1],
+      Number(x[2]) * (x[3] === "s" ? 1000 : 1),
+    ]),
+  );
+  assert.deepEqual(Object.keys(slack), ["long", "short", "last", "side", "after"]);
+  assert.ok(slack.long < 50 && slack.last < 50, JSON.stringify(slack));
+  // short ended at about 0.2 s but was needed only at about 1 s; the side branch had about 1.3 s.
+  assert.ok(slack.short > 500 && slack.short < 1100, `short slack ${slack.short}`);
+  assert.ok(slack.after > 1000 && slack.after < 1600, `after slack ${slack.after}`);
+  assert.ok(Math.abs(slack.side - slack.after) < 50, "side could end as late as after's latest start");
+  assert.match(tail, /^ {2}long .* critical path$/m);
+  assert.doesNotMatch(tail, /^ {2}short .* critical path$/m);
+});
+
+test("no critical path for a run of one task", async () => {
+  const result = await runCli([taskFile({ tasks: [t("only")] })]);
+  assert.equal(result.code, 0);
+  assert.doesNotMatch(result.stdout, /Critical path/);
+});
+
+test("--trace: a valid Chrome trace, one complete event per executed task, matching the report", async () => {
+  const dir = tempDir();
+  const tracePath = join(dir, "trace.json");
+  const reportPath = join(dir, "report.json");
+  const tasks = [
+    { name: "a", type: "exec", arguments: "sleep 0.3" },
+    { name: "b", type: "exec", arguments: "sleep 0.3" },
+    { name: "c", type: "exec", arguments: "exit 3", dependencies: ["a"] },
+    {
+      name: "d",
+      type: "eval",
+      arguments: "await new Promise((r) => setTimeout(r, 100))",
+      dependencies: ["a", "b"],
+    },
+    { name: "e", type: "exec", arguments: "true", dependencies: ["c"] },
+  ];
+  const result = await runCli([taskFile({ tasks }), "--trace", tracePath, "--report-json", reportPath]);
+  assert.equal(result.code, 1);
+  const trace = readJson<{ traceEvents: (TraceEvent | { ph: "M"; tid: number; name: string })[] }>(tracePath);
+  const report = readJson(reportPath);
+  const complete = trace.traceEvents.filter((e): e is TraceEvent => e.ph === "X");
+  const ran = report.tasks.filter((x) => x.startMs !== null);
+  assert.deepEqual(complete.map((e) => e.name).sort(), ran.map((x) => x.name).sort());
+  for (const e of complete) {
+    const r = ran.find((x) => x.name === e.name)!;
+    assert.equal(e.ts, Math.round(r.startMs! * 1000));
+    assert.equal(e.dur, Math.round(r.durationMs! * 1000));
+    assert.equal(e.args.status, r.status);
+    assert.equal(e.args.exitCode, r.exitCode);
+    assert.equal(e.cat, r.type);
+    assert.ok(Number.isInteger(e.ts) && Number.isInteger(e.dur) && e.pid === 1 && e.tid >= 1);
+  }
+  assert.equal(complete.find((e) => e.name === "c")!.args.exitCode, 3);
+  // a and b ran at once, so on two slots; no two events on one slot overlap.
+  const slot = (name: string) => complete.find((e) => e.name === name)!.tid;
+  assert.notEqual(slot("a"), slot("b"));
+  for (const x of complete) {
+    for (const y of complete) {
+      if (x !== y && x.tid === y.tid) {
+        assert.ok(x.ts + x.dur <= y.ts || y.ts + y.dur <= x.ts, `${x.name}/${y.name}`);
+      }
+    }
+  }
+  assert.ok(Math.max(...complete.map((e) => e.tid)) <= 2, "slots are reused");
+  const threadNames = trace.traceEvents.filter((e) => e.ph === "M" && e.name === "thread_name");
+  assert.equal(threadNames.length, Math.max(...complete.map((e) => e.tid)));
+});
