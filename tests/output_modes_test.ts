@@ -61,6 +61,23 @@ test("--output grouped: blocks of failed and interrupted tasks are flushed too",
   assert.match(result.stdout, /\[js\] js waiting\nEnded : js\n/);
 });
 
+test("--output grouped: each attempt of a retried task is its own block", async () => {
+  const marker = `${taskFile("", "marker")}-tried`;
+  const tasks = [{
+    name: "flaky",
+    type: "exec",
+    arguments: `if [ -f ${marker} ]; then echo second; else touch ${marker}; echo first; exit 1; fi`,
+    retries: 1,
+    retryDelay: 0,
+  }];
+  const result = await runCli(["--output", "grouped", taskFile({ tasks })]);
+  assert.equal(result.code, 0, result.stdout);
+  assert.match(
+    result.stdout,
+    /Started: flaky \(attempt 1\/2\)\n\[flaky\] first\nFailed : flaky \(attempt 1\/2: exit code 1\), retrying in 0 ms\nStarted: flaky \(attempt 2\/2\)\n\[flaky\] second\nEnded : flaky\n/,
+  );
+});
+
 test("colors: --color always paints each task's prefix the same every time and statuses", async () => {
   const file = taskFile({
     tasks: [chatty("alpha", 2), chatty("beta", 2, "alpha"), {

@@ -135,3 +135,27 @@ test("--trace: a valid Chrome trace, one complete event per executed task, match
   const threadNames = trace.traceEvents.filter((e) => e.ph === "M" && e.name === "thread_name");
   assert.equal(threadNames.length, Math.max(...complete.map((e) => e.tid)));
 });
+
+test("--trace: a retried task has an event per attempt, on the slot it keeps", async () => {
+  const dir = tempDir();
+  const tracePath = join(dir, "trace.json");
+  const marker = join(dir, "tried");
+  const tasks = [{
+    name: "flaky",
+    type: "exec",
+    arguments: `if [ -f ${marker} ]; then echo second; else touch ${marker}; echo first; exit 1; fi`,
+    retries: 2,
+    retryDelay: 0.2,
+  }, { name: "other", type: "exec", arguments: "sleep 0.1" }];
+  const result = await runCli([taskFile({ tasks }), "--trace", tracePath]);
+  assert.equal(result.code, 0, result.stdout);
+  const events = readJson<{ traceEvents: TraceEvent[] }>(tracePath).traceEvents.filter((e) =>
+    e.ph === "X" && e.name === "flaky"
+  );
+  assert.deepEqual(events.map((e) => [e.args.status, e.args.attempt]), [["failed", 1], ["ok", 2]]);
+  assert.equal(events[0].tid, events[1].tid);
+  assert.ok(
+    events[1].ts >= events[0].ts + events[0].dur + 150_000,
+    "the second attempt starts after the delay",
+  );
+});

@@ -1,11 +1,11 @@
 /**
  * The run as a Chrome Trace Event Format file, for Perfetto (ui.perfetto.dev) and
- * chrome://tracing: one complete (`"ph": "X"`) event per task that ran, on the row (`tid`) of the
- * concurrency slot it ran in.
+ * chrome://tracing: one complete (`"ph": "X"`) event per task that ran (per attempt, for a task
+ * that was retried), on the row (`tid`) of the concurrency slot it ran in.
  *
  * @module
  */
-import type { RunEvent } from "../events.ts";
+import type { RunEvent, TaskReport } from "../events.ts";
 
 /**
  * One complete event of the trace.
@@ -31,7 +31,8 @@ export interface TraceEvent {
   pid: number;
   /** The slot: the lowest numbered one (from 1) that no running task held when this one started. */
   tid: number;
-  args: { status: string; exitCode?: number; signal?: string; error?: string };
+  /** How the task (or attempt) ended; `attempt` for a task allowed retries. */
+  args: { status: string; exitCode?: number; signal?: string; error?: string; attempt?: number };
 }
 
 /**
@@ -50,44 +51,74 @@ export class TraceRecorder {
   readonly #events: TraceEvent[] = [];
   /** Slot of each running task, by index. */
   readonly #slotOf = new Map<number, number>();
+  /** When the current attempt of each running task started, by index. */
+  readonly #attemptStart = new Map<number, number>();
   /** Freed slots, lowest first, so rows stay dense. */
   readonly #free: number[] = [];
   #slots = 0;
 
   /** Records one event. */
   handle(event: RunEvent): void {
-    if (event.type === "started") {
-      let slot: number;
-      if (this.#free.length) {
-        let k = 0;
-        for (let j = 1; j < this.#free.length; j++) if (this.#free[j] < this.#free[k]) k = j;
-        slot = this.#free[k];
-        this.#free[k] = this.#free[this.#free.length - 1];
-        this.#free.pop();
-      } else {
-        slot = ++this.#slots;
+    switch (event.type) {
+      case "started":
+        // A retried task keeps its slot between attempts, as it keeps its place in the run.
+        if (!this.#slotOf.has(event.index)) this.#slotOf.set(event.index, this.#takeSlot());
+        this.#attemptStart.set(event.index, event.timeMs);
+        return;
+      case "retry":
+        return this.#add(event.index, event.task.name, event.task.type, event.timeMs, undefined, {
+          status: "failed",
+          error: event.error,
+          attempt: event.attempt,
+        });
+      case "ended": {
+        const r = event.report;
+        const args: TraceEvent["args"] = { status: r.status };
+        if (r.exitCode !== undefined) args.exitCode = r.exitCode;
+        if (r.signal !== undefined) args.signal = r.signal;
+        if (r.error !== undefined) args.error = r.error;
+        if (r.attempts !== undefined) args.attempt = r.attempts;
+        this.#add(event.index, r.name, r.type, r.endMs!, r, args);
+        this.#free.push(this.#slotOf.get(event.index)!);
+        this.#slotOf.delete(event.index);
+        this.#attemptStart.delete(event.index);
       }
-      this.#slotOf.set(event.index, slot);
-    } else if (event.type === "ended") {
-      const slot = this.#slotOf.get(event.index)!;
-      this.#slotOf.delete(event.index);
-      this.#free.push(slot);
-      const r = event.report;
-      const args: TraceEvent["args"] = { status: r.status };
-      if (r.exitCode !== undefined) args.exitCode = r.exitCode;
-      if (r.signal !== undefined) args.signal = r.signal;
-      if (r.error !== undefined) args.error = r.error;
-      this.#events.push({
-        name: r.name,
-        cat: r.type,
-        ph: "X",
-        ts: Math.round(r.startMs! * 1000),
-        dur: Math.round(r.durationMs! * 1000),
-        pid: 1,
-        tid: slot,
-        args,
-      });
     }
+  }
+
+  /** The complete event of the attempt of task `index` that ended at `endMs`. */
+  #add(
+    index: number,
+    name: string,
+    cat: string,
+    endMs: number,
+    report: TaskReport | undefined,
+    args: TraceEvent["args"],
+  ): void {
+    const startMs = this.#attemptStart.get(index)!;
+    // The report's rounded duration when the event spans the whole task, so the two agree.
+    const durationMs = report && report.startMs === startMs ? report.durationMs! : endMs - startMs;
+    this.#events.push({
+      name,
+      cat,
+      ph: "X",
+      ts: Math.round(startMs * 1000),
+      dur: Math.round(durationMs * 1000),
+      pid: 1,
+      tid: this.#slotOf.get(index)!,
+      args,
+    });
+  }
+
+  /** The lowest free slot, or a new one. */
+  #takeSlot(): number {
+    if (this.#free.length === 0) return ++this.#slots;
+    let k = 0;
+    for (let j = 1; j < this.#free.length; j++) if (this.#free[j] < this.#free[k]) k = j;
+    const slot = this.#free[k];
+    this.#free[k] = this.#free[this.#free.length - 1];
+    this.#free.pop();
+    return slot;
   }
 
   /** The trace so far as a JSON-ready object, with a name for the process and each slot's row. */
