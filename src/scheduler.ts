@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { setMaxListeners } from "node:events";
 import { resolve } from "node:path";
 import process from "node:process";
 import type { RunEvent, RunReport, TaskReport } from "./events.ts";
@@ -167,6 +168,9 @@ class Run {
       this.#reject = reject;
     });
     this.#detach = this.#watch(options);
+    // Every running task listens to these two; Node would warn (on stderr, through any status
+    // line) from the eleventh on.
+    setMaxListeners(0, this.#stop.signal, this.#kill.signal);
 
     const roots: number[] = [];
     for (let i = 0; i < n; i++) {

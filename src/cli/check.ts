@@ -4,13 +4,14 @@
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import { formatProblem } from "../errors.ts";
 import { loadTaskFile } from "../load.ts";
 import { planOf } from "../plan.ts";
 import { Colors, useColor } from "../report/colors.ts";
 import { formatPlan } from "../report/plan.ts";
 import { selectTasks } from "../select.ts";
-import { type CliIO, EXIT, oneOf, parseCommandLine, UsageError } from "./common.ts";
+import { type CliIO, EXIT, oneOf, UsageError, usageErrors } from "./common.ts";
 
 /**
  * Runs `dagrun check` with `args` (after the word `check`); returns the exit code.
@@ -24,10 +25,16 @@ import { type CliIO, EXIT, oneOf, parseCommandLine, UsageError } from "./common.
  * ```
  */
 export async function checkCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandLine(args, {
-    exclude: { type: "string", multiple: true },
-    color: { type: "string", default: "auto" },
-  });
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({
+      args,
+      options: {
+        exclude: { type: "string", multiple: true },
+        color: { type: "string", default: "auto" },
+      },
+      allowPositionals: true,
+    })
+  );
   const [path, ...targets] = positionals;
   if (path === undefined) throw new UsageError("missing task file: dagrun check FILE");
   const mode = oneOf("--color", values.color, ["auto", "always", "never"] as const);

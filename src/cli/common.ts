@@ -5,7 +5,6 @@
  * @module
  */
 import process from "node:process";
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { formatProblem } from "../errors.ts";
 import { loadTaskFile, type TaskFile } from "../load.ts";
 import type { Write } from "../report/text.ts";
@@ -51,20 +50,18 @@ export class UsageError extends Error {
 }
 
 /**
- * `parseArgs` with positionals allowed, its errors turned into {@linkcode UsageError}s.
+ * Runs `parse` (a `parseArgs` call), turning its errors into {@linkcode UsageError}s.
  *
  * @example
  * ```ts
- * import { parseCommandLine } from "./common.ts";
- * const { values } = parseCommandLine(["-j", "2"], { concurrency: { type: "string", short: "j" } });
+ * import { parseArgs } from "node:util";
+ * import { usageErrors } from "./common.ts";
+ * const { values } = usageErrors(() => parseArgs({ args: ["-j", "2"], options: { j: { type: "string" } } }));
  * ```
  */
-export function parseCommandLine<T extends NonNullable<ParseArgsConfig["options"]>>(
-  args: string[],
-  options: T,
-) {
+export function usageErrors<T>(parse: () => T): T {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parse();
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

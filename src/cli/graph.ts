@@ -5,12 +5,13 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
 import { TaskFileError } from "../errors.ts";
 import type { TaskStatus } from "../events.ts";
 import { loadTaskFile } from "../load.ts";
 import { formatGraph } from "../report/graph.ts";
 import { selectTasks } from "../select.ts";
-import { type CliIO, EXIT, oneOf, parseCommandLine, UsageError } from "./common.ts";
+import { type CliIO, EXIT, oneOf, UsageError, usageErrors } from "./common.ts";
 
 /**
  * Runs `dagrun graph` with `args` (after the word `graph`); returns the exit code.
@@ -24,11 +25,17 @@ import { type CliIO, EXIT, oneOf, parseCommandLine, UsageError } from "./common.
  * ```
  */
 export async function graphCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandLine(args, {
-    format: { type: "string", default: "dot" },
-    report: { type: "string" },
-    exclude: { type: "string", multiple: true },
-  });
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({
+      args,
+      options: {
+        format: { type: "string", default: "dot" },
+        report: { type: "string" },
+        exclude: { type: "string", multiple: true },
+      },
+      allowPositionals: true,
+    })
+  );
   const format = oneOf("--format", values.format, ["dot", "mermaid"] as const);
   const [path, ...targets] = positionals;
   if (path === undefined) throw new UsageError("missing task file: dagrun graph FILE");

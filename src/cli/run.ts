@@ -6,6 +6,7 @@
  */
 import { dirname } from "node:path";
 import process from "node:process";
+import { parseArgs } from "node:util";
 import type { RunEvent, RunReport } from "../events.ts";
 import { dryExecutor } from "../executors/dry.ts";
 import { historyWeight, loadHistory } from "../history.ts";
@@ -18,7 +19,7 @@ import { StatusLine } from "../report/status.ts";
 import { type OutputMode, TextReporter } from "../report/text.ts";
 import { TraceRecorder } from "../report/trace.ts";
 import { type Selection, selectTasks } from "../select.ts";
-import { type CliIO, EXIT, loadWithWarnings, oneOf, parseCommandLine, UsageError } from "./common.ts";
+import { type CliIO, EXIT, loadWithWarnings, oneOf, UsageError, usageErrors } from "./common.ts";
 
 /** The options of `dagrun run`, as `parseArgs` takes them. */
 export const RUN_OPTIONS = {
@@ -49,7 +50,9 @@ export const RUN_OPTIONS = {
  * ```
  */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandLine(args, RUN_OPTIONS);
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({ args, options: RUN_OPTIONS, allowPositionals: true })
+  );
   const [path, ...targets] = positionals;
   if (path === undefined) throw new UsageError("missing task file");
   const concurrency = values.concurrency === undefined ? Infinity : Number(values.concurrency);
