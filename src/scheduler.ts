@@ -129,6 +129,11 @@ class Run {
   readonly #reports: TaskReport[];
   readonly #queue?: ReadyQueue;
   readonly #stop = new AbortController();
+  /**
+   * The signals of running attempts, aborted by `#stopRunning`. A listener per attempt on `#stop`
+   * would cost O(running) each (EventTarget scans its listeners), O(n²) for a wide graph.
+   */
+  readonly #attempts = new Set<AbortController>();
   readonly #kill = new AbortController();
   readonly #cleanups: Promise<void>[] = [];
   readonly #t0 = performance.now();
@@ -269,9 +274,8 @@ class Run {
     });
     // Each attempt gets its own signal: aborted when the run stops, or when its time is up.
     const abort = new AbortController();
-    const stop = () => abort.abort();
-    this.#stop.signal.addEventListener("abort", stop, { once: true });
     if (this.#stop.signal.aborted) abort.abort();
+    else this.#attempts.add(abort);
     const timeout = task.timeout ?? this.#timeout;
     let timedOut = false;
     const timer = timeout === undefined ? undefined : later(timeout * 1000, () => {
@@ -294,7 +298,7 @@ class Run {
     }
     const settle = (o: Outcome) => {
       clearTimeout(timer);
-      this.#stop.signal.removeEventListener("abort", stop);
+      this.#attempts.delete(abort);
       if (o.ok) return this.#end(i, startMs, o, n);
       if (timedOut) o = { ...o, error: `timed out after ${timeout} s`, timedOut: true };
       else if (this.#stop.signal.aborted) o = { ...o, error: this.#stopReason };
@@ -373,7 +377,7 @@ class Run {
     this.#skipWaiting(`not started: ${name} failed (on-failure: ${this.#onFailure})`);
     if (this.#onFailure === "kill") {
       this.#stopReason = `stopped: ${name} failed (on-failure: kill)`;
-      this.#stop.abort();
+      this.#stopRunning();
     }
   }
 
@@ -418,10 +422,17 @@ class Run {
     if (this.#interrupted) return;
     this.#interrupted = true;
     this.#stopReason = "interrupted";
-    this.#stop.abort();
+    this.#stopRunning();
     this.#queue?.drain();
     this.#skipWaiting("interrupted");
     this.#settleIfDone();
+  }
+
+  /** Tells every running attempt to stop; none starts after this. */
+  #stopRunning(): void {
+    this.#stop.abort();
+    for (const attempt of this.#attempts) attempt.abort();
+    this.#attempts.clear();
   }
 
   /** Skips every task that has not started. */
