@@ -106,3 +106,33 @@ test("the task of a snippet's error is read from its stack, whatever its name", 
   assert.equal(taskOfError(new Error("not from a snippet")), undefined);
   delete (globalThis as Record<string, unknown>).__dagrunCatch;
 });
+
+test("tasks that share their code (compiled once) each name themselves in their errors", async () => {
+  const code = "const { log } = console; log(typeof console.time); throw new Error('same code')";
+  const { report, out } = await outputOf([ev("first", code), ev("second", code)]);
+  assert.deepEqual(report.tasks.map((t) => t.status), ["failed", "failed"]);
+  assert.deepEqual(out.filter((o) => o.includes("stdout")), [
+    "first stdout function\n",
+    "second stdout function\n",
+  ]);
+  const stderr = out.filter((o) => o.includes("stderr"));
+  assert.match(stderr[0], /^first stderr Error: same code\n\s+at .*\(task first:1:\d+\)/);
+  assert.match(stderr[1], /^second stderr Error: same code\n\s+at .*\(task second:1:\d+\)/);
+});
+
+test("a late error from code that several tasks share is not pinned on one of them", async () => {
+  const late = (suffix: string) => `globalThis.__dagrunLate${suffix} = () => { throw new Error('late') }`;
+  const thrown = (suffix: string) => {
+    try {
+      (globalThis as unknown as Record<string, () => void>)[`__dagrunLate${suffix}`]();
+    } catch (e) {
+      return e;
+    } finally {
+      delete (globalThis as Record<string, unknown>)[`__dagrunLate${suffix}`];
+    }
+  };
+  await run([ev("alone", late("A"))]);
+  assert.equal(taskOfError(thrown("A")), "alone");
+  await run([ev("one", late("B")), ev("two", late("B"))]);
+  assert.equal(taskOfError(thrown("B")), undefined);
+});
