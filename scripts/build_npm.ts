@@ -15,7 +15,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -83,7 +83,9 @@ export function buildNpm(options: BuildOptions = {}): string {
   rmSync(outDir, { recursive: true, force: true });
 
   const sources = ["mod.ts", "cli.ts", ...walk("src"), ...walk("tests")].filter(isCompiled);
-  exec("node", [join(root, "node_modules/typescript/bin/tsc"), ...TSC_OPTIONS, ...sources], root);
+  const tsc = join(root, "node_modules/typescript/bin/tsc");
+  if (!existsSync(tsc)) throw new Error("TypeScript is not installed: run npm ci first");
+  exec("tsc", "node", [tsc, ...TSC_OPTIONS, ...sources], root);
   // Test fixtures are data, not code: copy them (and any non-TypeScript file) as they are.
   for (const file of walk("tests").filter((f) => !isCompiled(f))) {
     cpSync(join(root, file), join(outDir, file));
@@ -100,7 +102,7 @@ export function buildNpm(options: BuildOptions = {}): string {
   cpSync(join(root, "LICENSE"), join(outDir, "LICENSE"));
   cpSync(join(root, "schema"), join(outDir, "schema"), { recursive: true });
 
-  if (options.dryRunPack ?? true) exec("npm", ["pack", "--dry-run"], outDir);
+  if (options.dryRunPack ?? true) exec("npm pack", "npm", ["pack", "--dry-run"], outDir);
   return outDir;
 }
 
@@ -158,12 +160,11 @@ export function walk(dir: string): string[] {
     .sort();
 }
 
-function exec(command: string, args: string[], cwd: string) {
+/** Runs `command` with the terminal as its stdio; throws, naming it `what`, unless it exits 0. */
+function exec(what: string, command: string, args: string[], cwd: string) {
   const result = spawnSync(command, args, { cwd, stdio: "inherit" });
-  if (result.error) throw result.error;
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args[0]} failed (exit ${result.status ?? result.signal})`);
-  }
+  if (result.error) throw new Error(`${what} could not start: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status ?? result.signal})`);
 }
 
 if (import.meta.main) {
