@@ -44,7 +44,7 @@ const STATUS_COLORS: Record<TaskStatus, number> = { ok: 32, failed: 31, skipped:
  * ```ts
  * import { Colors } from "./colors.ts";
  * const c = new Colors(true);
- * c.task("build", "[build] "); // "\x1b[36m[build] \x1b[0m" (the same colour every run)
+ * c.task("build", "[build]"); // "[build]" in one colour, the same every run
  * new Colors(false).status("failed"); // "failed"
  * ```
  */
