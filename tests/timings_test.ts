@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { analyzeTimings, type RunReport, type Task, TaskGraph, type TraceEvent } from "../mod.ts";
+import {
+  analyzeTimings,
+  formatReport,
+  formatTimings,
+  type RunReport,
+  type Task,
+  TaskGraph,
+  type TraceEvent,
+} from "../mod.ts";
 import { readJson, runCli, taskFile, tempDir } from "./_helpers.ts";
 
 const t = (name: string, ...dependencies: string[]): Task => ({
@@ -158,4 +166,20 @@ test("--trace: a retried task has an event per attempt, on the slot it keeps", a
     events[1].ts >= events[0].ts + events[0].dur + 150_000,
     "the second attempt starts after the delay",
   );
+});
+
+test("a chain of 300 000 tasks: the report and the critical path are printed, the path cut to its ends", () => {
+  const n = 300_000;
+  const graph = TaskGraph.from(Array.from({ length: n }, (_, i) => t(`t${i}`, ...(i ? [`t${i - 1}`] : []))));
+  const report: RunReport = {
+    ok: true,
+    interrupted: false,
+    durationMs: n,
+    tasks: Array.from({ length: n }, (_, i) => row(`t${i}`, i, i + 1)),
+  };
+  assert.match(formatReport(report), /300000 tasks: 300000 ok/);
+  const text = formatTimings(analyzeTimings(graph, report));
+  assert.match(text, /^\nCritical path: 300000 tasks, 300\.00 s of work bounded the 300\.00 s run\n {2}t0 /);
+  assert.match(text, /\n {2}… 299980 more tasks, 299\.98 s\n {2}t299990 /);
+  assert.equal(text.split("\n").length, 2 + 21 + 1);
 });

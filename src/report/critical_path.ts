@@ -7,7 +7,10 @@
 import type { RunReport, TaskReport } from "../events.ts";
 import type { TaskGraph } from "../graph.ts";
 import { Colors } from "./colors.ts";
-import { formatDuration } from "./text.ts";
+import { formatDuration, nameWidth } from "./text.ts";
+
+/** A critical path longer than twice this shows this many tasks at each end. */
+const MAX_STEPS = 10;
 
 /**
  * One task of the critical path.
@@ -159,7 +162,7 @@ export function formatTimings(
   options: { timings?: boolean; colors?: Colors } = {},
 ): string {
   const colors = options.colors ?? new Colors(false);
-  const width = Math.min(40, Math.max(4, ...t.path.map((s) => s.name.length)));
+  const width = nameWidth(t.path);
   const total = t.path.reduce((sum, s) => sum + s.durationMs, 0);
   const lines = [
     "",
@@ -168,13 +171,23 @@ export function formatTimings(
         `${formatDuration(total)} of work bounded the ${formatDuration(t.endMs)} run`,
     ),
   ];
-  for (const s of t.path) {
+  // A long chain shows its ends: one screen, like the rest of the report.
+  const cut = t.path.length > 2 * MAX_STEPS + 1;
+  t.path.forEach((s, k) => {
+    if (cut && k >= MAX_STEPS && k < t.path.length - MAX_STEPS) {
+      if (k === MAX_STEPS) {
+        const hidden = t.path.slice(MAX_STEPS, -MAX_STEPS);
+        const work = hidden.reduce((sum, h) => sum + h.durationMs, 0);
+        lines.push(`  … ${hidden.length} more tasks, ${formatDuration(work)}`);
+      }
+      return;
+    }
     // A visible gap means the task waited for something other than its dependencies (a free slot).
     const wait = s.waitMs >= 10 ? `  (started ${formatDuration(s.waitMs)} after it could)` : "";
     lines.push(`  ${s.name.padEnd(width)}  ${formatDuration(s.durationMs).padStart(8)}${wait}`);
-  }
+  });
   if (options.timings) {
-    const w = Math.min(40, Math.max(4, ...t.tasks.map((x) => x.name.length)));
+    const w = nameWidth(t.tasks);
     const cells = (...c: string[]) => c.map((x) => x.padStart(8)).join("  ");
     lines.push(
       colors.bold("Timings (slack: how much later a task could have ended without delaying the run):"),

@@ -167,7 +167,7 @@ export class TextReporter {
  */
 export function formatReport(report: RunReport, colors: Colors = new Colors(false)): string {
   const tasks = report.tasks;
-  const width = Math.min(40, Math.max(4, ...tasks.map((t) => t.name.length)));
+  const width = nameWidth(tasks);
   const row = (t: TaskReport) =>
     `  ${t.name.padEnd(width)}  ${colors.status(t.status, t.status.padEnd(7))}  ${
       formatDuration(t.durationMs).padStart(8)
@@ -210,6 +210,22 @@ function failure(t: TaskReport): string {
   if (t.signal) return `killed by ${t.signal}`;
   if (t.exitCode !== undefined) return `exit code ${t.exitCode}`;
   return t.error ?? "";
+}
+
+/**
+ * The width of a column of task names: the longest name, within 4 to 40 characters. A loop, not
+ * `Math.max(...names)`, which overflows the stack for a few hundred thousand tasks.
+ *
+ * @example
+ * ```ts
+ * import { nameWidth } from "./text.ts";
+ * nameWidth([{ name: "build" }, { name: "test" }]); // 5
+ * ```
+ */
+export function nameWidth(rows: Iterable<{ name: string }>): number {
+  let width = 4;
+  for (const row of rows) if (row.name.length > width) width = row.name.length;
+  return Math.min(40, width);
 }
 
 /**
