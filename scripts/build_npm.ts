@@ -72,7 +72,7 @@ export interface BuildOptions {
  * @example
  * ```ts
  * import { buildNpm } from "./build_npm.ts";
- * const dir = await buildNpm({ version: "0.1.0", dryRunPack: false });
+ * const dir = buildNpm({ version: "0.1.0", dryRunPack: false }); // "…/npm"
  * ```
  */
 export function buildNpm(options: BuildOptions = {}): string {
