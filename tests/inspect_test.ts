@@ -31,7 +31,7 @@ Levels (a task starts once its dependencies on earlier levels succeed):
   2  (2)  task3, task5
   3  (2)  task2, task6
   4  (2)  task8, task9
-Longest chain (4 tasks, in run order):
+Critical path by task count (the longest chain, 4 tasks, in run order):
   task1 → task3 → task2 → task8
 No warnings.
 `,

@@ -129,6 +129,7 @@ test("useColor: the precedence of --color, NO_COLOR, FORCE_COLOR, a terminal and
   assert.equal(useColor("auto", true, { NO_COLOR: "" }), true);
   assert.equal(useColor("auto", false, { FORCE_COLOR: "1" }), true);
   assert.equal(useColor("auto", true, { FORCE_COLOR: "0" }), false);
+  assert.equal(useColor("auto", false, { FORCE_COLOR: "" }), false, "empty is unset");
   assert.equal(useColor("always", false, { NO_COLOR: "1" }), true);
   assert.equal(useColor("never", true, { FORCE_COLOR: "1" }), false);
 });

@@ -8,7 +8,15 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { test } from "node:test";
-import { cliPath, isDeno, runCli, taskFile } from "./_helpers.ts";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { cliPath, isDeno, runCli, taskFile, tempDir } from "./_helpers.ts";
+
+/** These tests need util-linux's `script` (BSD's, on macOS, takes other arguments). */
+const noScript = spawnSync("script", ["--version"], { encoding: "utf8" }).stdout?.includes("util-linux")
+  ? false
+  : "needs util-linux script for a pseudo-terminal";
 
 const CLEAR = "\r\x1b[K";
 const STATUS = /^\[(\d+)\/(\d+) done\] (\d+) running(: [^\n]*?)?( · \d+ failed)? · \d+\.\d s$/;
@@ -20,8 +28,10 @@ function runOnTerminal(
 ): Promise<{ code: number | null; out: string }> {
   const argv = [process.execPath, ...(isDeno ? ["run", "--allow-all"] : []), cliPath, ...args];
   const command = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  // Colours as a user's terminal would have them: neither variable set unless the test sets it.
+  const { NO_COLOR: _no, FORCE_COLOR: _force, ...inherited } = process.env;
   const child = spawn("script", ["-qec", command, "/dev/null"], {
-    env: { ...process.env, NO_COLOR: "", FORCE_COLOR: "", TERM: "xterm", ...env },
+    env: { ...inherited, TERM: "xterm", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
@@ -85,33 +95,39 @@ function assertWhole(text: string, n: number, lines: number, grouped: boolean) {
 }
 
 for (const output of ["prefixed", "grouped"]) {
-  test(`status line with 50 concurrent chatty tasks (--output ${output}): redrawn in place, no line lost or torn`, async () => {
-    const n = 50;
-    const lines = 200;
-    const result = await runOnTerminal(["--output", output, taskFile({ tasks: chattyTasks(n, lines) })], {
-      NO_COLOR: "1",
-    });
-    assert.equal(result.code, 0, result.out.slice(-2000));
-    const { statuses, text } = separate(result.out);
-    assertWhole(text, n, lines, output === "grouped");
-    assert.ok(statuses.length > 10, `status drawn ${statuses.length} times`);
-    let done = 0;
-    for (const s of statuses) {
-      const m = s.match(STATUS);
-      assert.ok(m, `a status line: ${JSON.stringify(s)}`);
-      assert.equal(Number(m[2]), n);
-      assert.ok(Number(m[1]) >= done, "the done count never goes back");
-      done = Number(m[1]);
-      assert.ok(s.length < 80, "fits the terminal");
-    }
-    assert.equal(done, n, "the last status counts every task");
-    assert.ok(statuses.some((s) => / 50 running: t0, t1, .* \+\d+ more · /.test(s)), "names running tasks");
-    // The line is erased before the report, which is not followed by any status.
-    assert.ok(result.out.lastIndexOf(CLEAR) < result.out.indexOf("\nReport:"));
-  });
+  test(
+    `status line with 50 concurrent chatty tasks (--output ${output}): redrawn in place, no line lost or torn`,
+    {
+      skip: noScript,
+    },
+    async () => {
+      const n = 50;
+      const lines = 200;
+      const result = await runOnTerminal(["--output", output, taskFile({ tasks: chattyTasks(n, lines) })], {
+        NO_COLOR: "1",
+      });
+      assert.equal(result.code, 0, result.out.slice(-2000));
+      const { statuses, text } = separate(result.out);
+      assertWhole(text, n, lines, output === "grouped");
+      assert.ok(statuses.length > 10, `status drawn ${statuses.length} times`);
+      let done = 0;
+      for (const s of statuses) {
+        const m = s.match(STATUS);
+        assert.ok(m, `a status line: ${JSON.stringify(s)}`);
+        assert.equal(Number(m[2]), n);
+        assert.ok(Number(m[1]) >= done, "the done count never goes back");
+        done = Number(m[1]);
+        assert.ok(s.length < 80, "fits the terminal");
+      }
+      assert.equal(done, n, "the last status counts every task");
+      assert.ok(statuses.some((s) => / 50 running: t0, t1, .* \+\d+ more · /.test(s)), "names running tasks");
+      // The line is erased before the report, which is not followed by any status.
+      assert.ok(result.out.lastIndexOf(CLEAR) < result.out.indexOf("\nReport:"));
+    },
+  );
 }
 
-test("status line counts failures; colours are on by default on a terminal", async () => {
+test("status line counts failures; colours are on by default on a terminal", { skip: noScript }, async () => {
   const tasks = [
     { name: "bad", type: "exec", arguments: "exit 1" },
     { name: "slow", type: "exec", arguments: "sleep 0.5; echo done" },
@@ -131,3 +147,31 @@ test("no status line when stderr is not a terminal", async () => {
   assert.equal(result.code, 0);
   assert.doesNotMatch(result.stderr + result.stdout, /\x1b|done\]/);
 });
+
+test(
+  "stdout to a file, stderr on the terminal: the status line stays on the terminal",
+  { skip: noScript },
+  async () => {
+    const log = join(tempDir(), "out.log");
+    const file = taskFile({ tasks: chattyTasks(5, 50) });
+    const argv = [process.execPath, ...(isDeno ? ["run", "--allow-all"] : []), cliPath, file];
+    const command = argv.map((a) => `'${a}'`).join(" ") + ` > '${log}'`;
+    const { NO_COLOR: _no, FORCE_COLOR: _force, ...env } = process.env;
+    const result = spawnSync("script", ["-qec", command, "/dev/null"], { encoding: "utf8", env });
+    assert.equal(result.status, 0);
+    const terminal = result.stdout.replaceAll("\r\n", "\n");
+    const { statuses, text } = separate(terminal);
+    assert.ok(statuses.length > 0, "a status line on the terminal");
+    for (const s of statuses) assert.match(s, STATUS);
+    // Only the tasks' stderr lines reach the terminal, whole.
+    assert.deepEqual(
+      text.split("\n").filter(Boolean).sort(),
+      [0, 1, 2, 3, 4].map((t) => `[t${t}] t${t} to stderr`),
+    );
+    const out = readFileSync(log, "utf8");
+    assert.doesNotMatch(out, /\x1b/);
+    for (let t = 0; t < 5; t++) {
+      assert.equal(out.split("\n").filter((l) => l.startsWith(`[t${t}] t${t} line `)).length, 50);
+    }
+  },
+);

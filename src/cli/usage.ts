@@ -20,7 +20,8 @@ anything else is the task file. To run a file named like a command, give a path
 Commands:
   run                   run the tasks (the default)
   check                 validate FILE and print the plan: task and dependency
-                        counts, the dependency levels and the longest chain
+                        counts, the dependency levels and the critical path
+                        by task count (the longest dependency chain)
   graph                 print the dependency graph (arrows point from a task to
                         what it depends on)
 

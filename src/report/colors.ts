@@ -11,8 +11,8 @@ export type ColorMode = "auto" | "always" | "never";
 
 /**
  * Whether to colour a stream: `always`/`never` win; under `auto`, a non-empty `NO_COLOR` turns
- * colours off, a `FORCE_COLOR` other than `0` or `false` turns them on, else only a terminal that
- * is not `TERM=dumb` gets them (see no-color.org and force-color.org).
+ * colours off, a non-empty `FORCE_COLOR` turns them on (`0` and `false` off, as Node reads it),
+ * else only a terminal that is not `TERM=dumb` gets them (see no-color.org and force-color.org).
  *
  * @example
  * ```ts
@@ -29,7 +29,7 @@ export function useColor(
   if (mode !== "auto") return mode === "always";
   if (env.NO_COLOR) return false;
   const force = env.FORCE_COLOR;
-  if (force !== undefined) return force !== "0" && force !== "false";
+  if (force) return force !== "0" && force !== "false";
   return isTTY && env.TERM !== "dumb";
 }
 

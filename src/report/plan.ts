@@ -45,7 +45,9 @@ export function formatPlan(graph: TaskGraph, plan: Plan, colors: Colors = new Co
     ? [...chain.slice(0, MAX_NAMES), `… ${chain.length - 2 * MAX_NAMES} more`, ...chain.slice(-MAX_NAMES)]
     : chain;
   lines.push(
-    colors.bold(`Longest chain (${count(chain.length, "task")}, in run order):`),
+    colors.bold(
+      `Critical path by task count (the longest chain, ${count(chain.length, "task")}, in run order):`,
+    ),
     `  ${shown.join(" → ")}`,
   );
   return lines.join("\n") + "\n";
