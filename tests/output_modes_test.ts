@@ -35,10 +35,11 @@ test("--output grouped: each task's output is one block, before its Ended line",
   assert.equal(result.stdout.split("\n").filter((l) => l.startsWith("Started: ")).length, 4);
 });
 
-test("--output grouped: blocks of failed and interrupted tasks are flushed too", async () => {
+test("--output grouped: blocks of failed, timed-out and interrupted tasks are flushed too", async () => {
   const tasks = [
     { name: "fails", type: "exec", arguments: "sleep 0.5; echo before failing; printf 'no newline'; exit 1" },
     { name: "slow", type: "exec", arguments: "echo slow started; sleep 30" },
+    { name: "hangs", type: "exec", arguments: "echo hanging; sleep 30", timeout: 0.2 },
     {
       name: "js",
       type: "eval",
@@ -58,6 +59,8 @@ test("--output grouped: blocks of failed and interrupted tasks are flushed too",
   assert.equal(result.code, 130);
   assert.match(result.stdout, /\[fails\] before failing\n\[fails\] no newline\nEnded : fails\n/);
   assert.match(result.stdout, /\[slow\] slow started\nEnded : slow\n/);
+  assert.match(result.stdout, /\[hangs\] hanging\nEnded : hangs\n/);
+  assert.match(result.stdout, /\n {2}hangs +failed .*timed out after 0\.2 s/);
   assert.match(result.stdout, /\[js\] js waiting\nEnded : js\n/);
 });
 
