@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Colors, StatusLine } from "../mod.ts";
 import { cliPath, isDeno, runCli, taskFile, tempDir } from "./_helpers.ts";
 
 /** These tests need util-linux's `script` (BSD's, on macOS, takes other arguments). */
@@ -175,3 +176,41 @@ test(
     }
   },
 );
+
+test("StatusLine.render: counts, running names cut to the width with how many more, the failed count coloured", () => {
+  const writes: string[] = [];
+  const status = new StatusLine({
+    write: (_s, d) => void writes.push(String(d)),
+    total: 5,
+    colors: new Colors(true),
+  });
+  const task = (name: string) => ({ name, type: "exec", arguments: "" });
+  const started = (i: number, name: string) => ({
+    type: "started" as const,
+    task: task(name),
+    index: i,
+    timeMs: 0,
+    attempt: 1,
+    attempts: 1,
+  });
+  status.handle(started(0, "2 failed"));
+  status.handle(started(1, "build"));
+  status.handle(started(2, "a-task-with-a-long-name"));
+  status.handle({
+    type: "ended",
+    task: task("x"),
+    index: 3,
+    timeMs: 1,
+    report: { name: "x", type: "exec", status: "failed", startMs: 0, endMs: 1, durationMs: 1 },
+  });
+  const wide = status.render(200);
+  assert.match(
+    wide,
+    /^\[1\/5 done\] 3 running: 2 failed, build, a-task-with-a-long-name · \x1b\[31m1 failed\x1b\[39m · \d\.\d s$/,
+  );
+  const narrow = status.render(70);
+  assert.match(narrow, /^\[1\/5 done\] 3 running: 2 failed, build \+1 more · /);
+  assert.ok(narrow.replace(/\x1b\[\d+m/g, "").length <= 70);
+  status.stop();
+  assert.deepEqual(writes, [], "nothing drawn before a write or a tick, nothing left to clear");
+});

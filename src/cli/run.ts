@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import type { RunEvent, RunReport } from "../events.ts";
 import { dryExecutor } from "../executors/dry.ts";
 import { historyWeight, loadHistory } from "../history.ts";
-import { builtinExecutors, run } from "../scheduler.ts";
+import { builtinExecutors, type FailurePolicy, run, type RunOptions } from "../scheduler.ts";
 import { analyzeTimings, formatTimings } from "../report/critical_path.ts";
 import { type ColorMode, Colors, useColor } from "../report/colors.ts";
 import { DryRunReporter } from "../report/dry_run.ts";
@@ -50,6 +50,67 @@ export const RUN_OPTIONS = {
  * ```
  */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
+  const o = parseRunArgs(args);
+  const file = await loadWithWarnings(o.path, io);
+  const weight = o.history === undefined ? undefined : historyWeight(await loadHistory(o.history));
+  const selection = selectTasks(file.graph, { targets: o.targets, exclude: o.exclude, file: file.path });
+  const colors = colorsFor(io, o.color);
+  const runOptions: RunOptions = {
+    concurrency: o.concurrency,
+    skip: selection.skip,
+    timeout: o.timeout,
+    retries: o.retries,
+    onFailure: o.onFailure,
+    // A task's "cwd" is relative to the file's folder, as paths in a file usually are.
+    baseDir: file.path === "-" ? "." : dirname(file.path),
+    weight,
+  };
+  if (o.dryRun) return dryRun(selection, runOptions, io, colors.stdout);
+
+  const reporters = new Reporters(io, selection, { output: o.output, colors, trace: o.trace !== undefined });
+  const stop = new AbortController();
+  const kill = new AbortController();
+  const onSignal = () => (stop.signal.aborted ? kill.abort() : stop.abort());
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const s of signals) process.on(s, onSignal);
+  let report: RunReport;
+  try {
+    report = await run(selection.graph, {
+      ...runOptions,
+      signal: stop.signal,
+      killSignal: kill.signal,
+      onEvent: (e) => reporters.handle(e),
+    });
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    reporters.stopStatus();
+  }
+  reporters.finish(report, o.timings);
+  if (o.trace !== undefined) await writeJsonFile(o.trace, reporters.trace!.trace());
+  if (o.reportJson !== undefined) await writeJsonReport(o.reportJson, report);
+  return report.interrupted ? EXIT.interrupted : report.ok ? EXIT.ok : EXIT.failed;
+}
+
+/** The arguments of `dagrun run`, checked. */
+interface RunArgs {
+  path: string;
+  targets: string[];
+  exclude: string[];
+  concurrency: number;
+  output: OutputMode;
+  color: ColorMode;
+  timeout?: number;
+  retries: number;
+  onFailure: FailurePolicy;
+  history?: string;
+  dryRun: boolean;
+  trace?: string;
+  timings: boolean;
+  reportJson?: string;
+}
+
+/** Parses and checks the arguments of `dagrun run`; throws a {@linkcode UsageError}. */
+function parseRunArgs(args: string[]): RunArgs {
   const { values, positionals } = usageErrors(() =>
     parseArgs({ args, options: RUN_OPTIONS, allowPositionals: true })
   );
@@ -59,8 +120,6 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(concurrency) && concurrency !== Infinity || concurrency < 1) {
     throw new UsageError(`--concurrency must be a whole number of 1 or more, not "${values.concurrency}"`);
   }
-  const output = oneOf("--output", values.output, ["prefixed", "grouped", "raw"] as const);
-  const colorMode = oneOf("--color", values.color, ["auto", "always", "never"] as const);
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(timeout > 0 && timeout !== Infinity)) {
     throw new UsageError(`--timeout must be a number of seconds above 0, not "${values.timeout}"`);
@@ -69,43 +128,22 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(retries) || retries < 0) {
     throw new UsageError(`--retries must be a whole number of 0 or more, not "${values.retries}"`);
   }
-  const onFailure = oneOf("--on-failure", values["on-failure"], ["continue", "no-new", "kill"] as const);
-
-  const file = await loadWithWarnings(path, io);
-  const weight = values.history === undefined ? undefined : historyWeight(await loadHistory(values.history));
-  const selection = selectTasks(file.graph, { targets, exclude: values.exclude, file: file.path });
-  const colors = colorsFor(io, colorMode);
-  if (values["dry-run"]) return dryRun(selection, concurrency, io, colors.stdout);
-
-  const reporters = new Reporters(io, selection, { output, colors, trace: values.trace !== undefined });
-  const stop = new AbortController();
-  const kill = new AbortController();
-  const onSignal = () => (stop.signal.aborted ? kill.abort() : stop.abort());
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-  for (const s of signals) process.on(s, onSignal);
-  let report: RunReport;
-  try {
-    report = await run(selection.graph, {
-      concurrency,
-      skip: selection.skip,
-      timeout,
-      retries,
-      onFailure,
-      // A task's "cwd" is relative to the file's folder, as paths in a file usually are.
-      baseDir: file.path === "-" ? "." : dirname(file.path),
-      weight,
-      signal: stop.signal,
-      killSignal: kill.signal,
-      onEvent: (e) => reporters.handle(e),
-    });
-  } finally {
-    for (const s of signals) process.off(s, onSignal);
-    reporters.stopStatus();
-  }
-  reporters.finish(report, values.timings === true);
-  if (values.trace !== undefined) await writeJsonFile(values.trace, reporters.trace!.trace());
-  if (values["report-json"]) await writeJsonReport(values["report-json"], report);
-  return report.interrupted ? EXIT.interrupted : report.ok ? EXIT.ok : EXIT.failed;
+  return {
+    path,
+    targets,
+    exclude: values.exclude ?? [],
+    concurrency,
+    output: oneOf("--output", values.output, ["prefixed", "grouped", "raw"] as const),
+    color: oneOf("--color", values.color, ["auto", "always", "never"] as const),
+    timeout,
+    retries,
+    onFailure: oneOf("--on-failure", values["on-failure"], ["continue", "no-new", "kill"] as const),
+    history: values.history,
+    dryRun: values["dry-run"] === true,
+    trace: values.trace,
+    timings: values.timings === true,
+    reportJson: values["report-json"],
+  };
 }
 
 /** Colours for each stream, by `--color` and whether that stream is a terminal. */
@@ -117,16 +155,14 @@ function colorsFor(io: CliIO, mode: ColorMode): { stdout: Colors; stderr: Colors
   };
 }
 
-/** Runs nothing: walks the selection in start order with executors that succeed at once. */
-async function dryRun(selection: Selection, concurrency: number, io: CliIO, colors: Colors): Promise<number> {
+/**
+ * Runs nothing: walks the selection with executors that succeed at once, with the run's options,
+ * so the order is the one the run would start tasks in if each took the same time.
+ */
+async function dryRun(selection: Selection, options: RunOptions, io: CliIO, colors: Colors): Promise<number> {
   const reporter = new DryRunReporter({ write: io.write, colors });
   const executors = Object.fromEntries(Object.keys(builtinExecutors).map((type) => [type, dryExecutor]));
-  const report = await run(selection.graph, {
-    concurrency,
-    skip: selection.skip,
-    executors,
-    onEvent: (e) => reporter.handle(e),
-  });
+  const report = await run(selection.graph, { ...options, executors, onEvent: (e) => reporter.handle(e) });
   reporter.finish(report);
   return EXIT.ok;
 }

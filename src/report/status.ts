@@ -142,7 +142,12 @@ export class StatusLine {
     }
     if (shown < this.#running.size) names += ` +${this.#running.size - shown} more`;
     const line = (head + names + tail).slice(0, width);
-    return this.#failed ? line.replace(/\d+ failed/, (s) => this.#colors.status("failed", s)) : line;
+    if (!this.#failed) return line;
+    // Colour the count where the tail put it, not a task name that happens to read "2 failed".
+    const at = head.length + names.length + " · ".length;
+    const failed = `${this.#failed} failed`;
+    if (line.slice(at, at + failed.length) !== failed) return line;
+    return line.slice(0, at) + this.#colors.status("failed", failed) + line.slice(at + failed.length);
   }
 
   #draw(): void {
