@@ -211,6 +211,14 @@ test("StatusLine.render: counts, running names cut to the width with how many mo
   const narrow = status.render(70);
   assert.match(narrow, /^\[1\/5 done\] 3 running: 2 failed, build \+1 more · /);
   assert.ok(narrow.replace(/\x1b\[\d+m/g, "").length <= 70);
+  status.handle(started(4, "x\ny"));
+  assert.match(status.render(200), /, x\?y · /, "a control character in a name is shown as ?");
   status.stop();
+  // "[0/1 done] 1 running" and " · 0.0 s" take 28 columns; ": テスト二" 6 characters but 10 columns.
+  const cjk = new StatusLine({ write: () => {}, total: 1 });
+  cjk.handle(started(0, "テスト二"));
+  assert.match(cjk.render(38), /^\[0\/1 done\] 1 running: テスト二 · /);
+  assert.match(cjk.render(36), /^\[0\/1 done\] 1 running \+1 more · /, "two-column characters count twice");
+  cjk.stop();
   assert.deepEqual(writes, [], "nothing drawn before a write or a tick, nothing left to clear");
 });

@@ -92,7 +92,8 @@ export class StatusLine {
   handle(event: RunEvent): void {
     switch (event.type) {
       case "started":
-        this.#running.set(event.index, event.task.name);
+        // A newline or escape code in a name would break the line; `?` stands for them.
+        this.#running.set(event.index, event.task.name.replace(/\p{Cc}/gu, "?"));
         break;
       case "ended":
         this.#running.delete(event.index);
@@ -136,12 +137,12 @@ export class StatusLine {
       const more = this.#running.size - shown - 1;
       const next = (shown ? ", " : ": ") + name;
       const room = width - head.length - tail.length - (more ? ` +${more} more`.length : 0);
-      if (names.length + next.length > room) break;
+      if (columns(names) + columns(next) > room) break;
       names += next;
       shown++;
     }
     if (shown < this.#running.size) names += ` +${this.#running.size - shown} more`;
-    const line = (head + names + tail).slice(0, width);
+    const line = cut(head + names + tail, width);
     if (!this.#failed) return line;
     // Colour the count where the tail put it, not a task name that happens to read "2 failed".
     const at = head.length + names.length + " · ".length;
@@ -165,4 +166,36 @@ export class StatusLine {
     this.#write("stderr", CLEAR);
     this.#drawn = "";
   }
+}
+
+/** Columns `text` takes on a terminal. */
+function columns(text: string): number {
+  let n = 0;
+  for (const ch of text) n += charColumns(ch.codePointAt(0)!);
+  return n;
+}
+
+/** `text` cut to at most `width` columns. */
+function cut(text: string, width: number): string {
+  let n = 0;
+  let end = 0;
+  for (const ch of text) {
+    n += charColumns(ch.codePointAt(0)!);
+    if (n > width) return text.slice(0, end);
+    end += ch.length;
+  }
+  return text;
+}
+
+/**
+ * 2 for East Asian wide characters and emoji, 0 for combining marks and variation selectors, else
+ * 1: close enough to what terminals do that the line does not wrap (a wrapped line could not be
+ * erased in place).
+ */
+function charColumns(c: number): number {
+  if ((c >= 0x300 && c <= 0x36f) || c === 0x200b || c === 0x200d || (c >= 0xfe00 && c <= 0xfe0f)) return 0;
+  const wide = (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) ||
+    (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1faff) || (c >= 0x20000 && c <= 0x3fffd);
+  return wide ? 2 : 1;
 }
