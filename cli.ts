@@ -36,6 +36,14 @@ const COMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> =
  * ```
  */
 export async function main(args: string[], io: CliIO = processIO): Promise<number> {
+  try {
+    return await dispatch(args, io);
+  } finally {
+    io.flush?.();
+  }
+}
+
+async function dispatch(args: string[], io: CliIO): Promise<number> {
   const options = args.slice(0, (args.indexOf("--") + 1 || args.length + 1) - 1);
   if (options.includes("-h") || options.includes("--help")) return io.write("stdout", USAGE), EXIT.ok;
   if (options.includes("-V") || options.includes("--version")) {

@@ -7,6 +7,7 @@
 import process from "node:process";
 import { formatProblem } from "../errors.ts";
 import { loadTaskFile, type TaskFile } from "../load.ts";
+import { WriteBatch } from "../output/batch.ts";
 import type { Write } from "../report/text.ts";
 
 /** Exit codes, as documented in the README. */
@@ -30,11 +31,18 @@ export interface CliIO {
   columns?: () => number | undefined;
   /** Environment variables (`NO_COLOR`, `FORCE_COLOR`, `TERM`). Default: none set. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Writes out whatever `write` still holds; `main` calls it before it returns. */
+  flush?: () => void;
 }
 
-/** The real process's streams and environment. */
+const processWrites = new WriteBatch((stream, data) =>
+  void (stream === "stdout" ? process.stdout : process.stderr).write(data)
+);
+
+/** The real process's streams (writes gathered per event-loop turn) and environment. */
 export const processIO: CliIO = {
-  write: (stream, data) => void (stream === "stdout" ? process.stdout : process.stderr).write(data),
+  write: processWrites.write,
+  flush: () => processWrites.flush(),
   isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
   columns: () => process.stderr.columns,
   env: process.env,
