@@ -214,7 +214,7 @@ class Reporters {
   finish(report: RunReport, timings: boolean): void {
     this.text.finish(report);
     if (report.tasks.length > 1 && report.tasks.some((t) => t.startMs !== null)) {
-      const analysis = analyzeTimings(this.#selection.graph, report);
+      const analysis = analyzeTimings(this.#selection.graph, report, { slack: timings });
       this.#io.write("stdout", formatTimings(analysis, { timings, colors: this.#colors }));
     }
   }

@@ -173,9 +173,11 @@ export function formatReport(report: RunReport, colors: Colors = new Colors(fals
       formatDuration(t.durationMs).padStart(8)
     }  ${detail(t)}`
       .trimEnd();
-  const lines = ["", "Report:", ...tasks.map(row)];
+  const lines = ["", "Report:"];
+  for (const t of tasks) lines.push(row(t));
   const failed = tasks.filter((t) => t.status === "failed");
-  if (failed.length) lines.push("Failed:", ...failed.map(row));
+  if (failed.length) lines.push("Failed:");
+  for (const t of failed) lines.push(row(t));
   const count = (s: string) => tasks.filter((t) => t.status === s).length;
   lines.push(
     `${tasks.length} task${tasks.length === 1 ? "" : "s"}: ${count("ok")} ok, ${failed.length} failed, ` +
