@@ -11,7 +11,8 @@ import process from "node:process";
 import type { RunEvent, RunReport, TaskReport } from "./events.ts";
 import { describeError, evalExecutor, taskOfError } from "./executors/eval.ts";
 import { execExecutor } from "./executors/exec.ts";
-import type { Executor, ExecutorContext, Outcome } from "./executors/types.ts";
+import type { Executor, Outcome } from "./executors/types.ts";
+import { Attempt } from "./attempt.ts";
 import { TaskGraph } from "./graph.ts";
 import { ReadyQueue } from "./ready_queue.ts";
 import type { Task } from "./task.ts";
@@ -130,10 +131,12 @@ class Run {
   readonly #queue?: ReadyQueue;
   readonly #stop = new AbortController();
   /**
-   * The signals of running attempts, aborted by `#stopRunning`. A listener per attempt on `#stop`
-   * would cost O(running) each (EventTarget scans its listeners), O(n²) for a wide graph.
+   * The running attempts, told to stop or to die through their own listeners. A listener per
+   * attempt on the run's signals would cost O(running) each (an EventTarget scans its listeners
+   * on add and remove): O(n²) for a wide graph, and much of the memory of a million tasks.
    */
-  readonly #attempts = new Set<AbortController>();
+  readonly #attempts = new Set<Attempt>();
+  readonly #defer = (cleanup: () => Promise<void>) => void this.#cleanups.push(cleanup().catch(() => {}));
   readonly #kill = new AbortController();
   readonly #cleanups: Promise<void>[] = [];
   readonly #t0 = performance.now();
@@ -199,7 +202,10 @@ class Run {
   /** Hooks up cancellation and the catching of stray snippet errors; returns the undo. */
   #watch(options: RunOptions): () => void {
     const interrupt = () => this.#interrupt();
-    const kill = () => this.#kill.abort();
+    const kill = () => {
+      this.#kill.abort();
+      for (const attempt of this.#attempts) attempt.kill();
+    };
     options.signal?.addEventListener("abort", interrupt, { once: true });
     options.killSignal?.addEventListener("abort", kill, { once: true });
     // A snippet's timer or promise may throw after its task ended; that must not end dagrun.
@@ -272,24 +278,24 @@ class Run {
       attempt: n,
       attempts,
     });
-    // Each attempt gets its own signal: aborted when the run stops, or when its time is up.
-    const abort = new AbortController();
-    if (this.#stop.signal.aborted) abort.abort();
-    else this.#attempts.add(abort);
+    // The run's stop signal serves a task that stops only when the run does; a task with a
+    // timeout gets a signal of its own.
     const timeout = task.timeout ?? this.#timeout;
-    let timedOut = false;
-    const timer = timeout === undefined ? undefined : later(timeout * 1000, () => {
-      timedOut = true;
-      abort.abort();
-    });
-    const ctx: ExecutorContext = {
-      signal: abort.signal,
+    const ctx = new Attempt({
+      stopSignal: this.#stop.signal,
       killSignal: this.#kill.signal,
+      ownSignal: timeout !== undefined,
       graceMs: this.#graceMs,
       cwd: task.cwd === undefined ? undefined : resolve(this.#baseDir, task.cwd),
       output: (stream, data) => this.#emit({ type: "output", task, index: i, stream, data }),
-      defer: (cleanup) => void this.#cleanups.push(cleanup().catch(() => {})),
-    };
+      defer: this.#defer,
+    });
+    this.#attempts.add(ctx);
+    let timedOut = false;
+    const timer = timeout === undefined ? undefined : later(timeout * 1000, () => {
+      timedOut = true;
+      ctx.stop();
+    });
     let outcome: Promise<Outcome>;
     try {
       outcome = this.#executors[task.type](task, ctx);
@@ -298,7 +304,7 @@ class Run {
     }
     const settle = (o: Outcome) => {
       clearTimeout(timer);
-      this.#attempts.delete(abort);
+      this.#attempts.delete(ctx);
       if (o.ok) return this.#end(i, startMs, o, n);
       if (timedOut) o = { ...o, error: `timed out after ${timeout} s`, timedOut: true };
       else if (this.#stop.signal.aborted) o = { ...o, error: this.#stopReason };
@@ -431,8 +437,7 @@ class Run {
   /** Tells every running attempt to stop; none starts after this. */
   #stopRunning(): void {
     this.#stop.abort();
-    for (const attempt of this.#attempts) attempt.abort();
-    this.#attempts.clear();
+    for (const attempt of this.#attempts) attempt.stop();
   }
 
   /** Skips every task that has not started. */

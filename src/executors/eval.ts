@@ -136,17 +136,16 @@ export const evalExecutor: Executor = (task: Task, ctx: ExecutorContext): Promis
   }
   const signal = ctx.signal;
   if (signal.aborted) return Promise.resolve(INTERRUPTED);
-  // One promise, settled by whichever comes first: the body, or the run being stopped.
+  // One promise, settled by whichever comes first: the body, or the task being stopped.
   return new Promise((resolve) => {
-    const onAbort = () => resolve(INTERRUPTED);
-    signal.addEventListener("abort", onAbort, { once: true });
+    const off = ctx.onStop(() => resolve(INTERRUPTED));
     body(taskConsole(ctx.output), signal).then(
       () => {
-        signal.removeEventListener("abort", onAbort);
+        off();
         resolve(OK);
       },
       (e) => {
-        signal.removeEventListener("abort", onAbort);
+        off();
         resolve(signal.aborted ? INTERRUPTED : fail(e));
       },
     );

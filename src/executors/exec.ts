@@ -52,9 +52,8 @@ export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
     killTimer = setTimeout(() => proc.kill("SIGKILL"), ctx.graceMs);
   };
   const kill = () => proc.kill("SIGKILL");
-  if (ctx.signal.aborted) terminate();
-  else ctx.signal.addEventListener("abort", terminate, { once: true });
-  ctx.killSignal.addEventListener("abort", kill, { once: true });
+  const offStop = ctx.onStop(terminate);
+  const offKill = ctx.onKill(kill);
   try {
     const { code, signal } = await proc.exit;
     const drained = await Promise.race([proc.closed.then(() => true), delay(DRAIN_MS)]);
@@ -68,8 +67,8 @@ export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
       : { ok: false, exitCode: code!, error: `exit code ${code}` };
   } finally {
     clearTimeout(killTimer);
-    ctx.signal.removeEventListener("abort", terminate);
-    ctx.killSignal.removeEventListener("abort", kill);
+    offStop();
+    offKill();
   }
 };
 

@@ -17,10 +17,21 @@ import type { Task } from "../task.ts";
  * ```
  */
 export interface ExecutorContext {
-  /** Aborted when the task must stop (the run is cancelled, the task timed out…): stop, gracefully. */
+  /**
+   * Aborted when the task must stop (the run is cancelled, the task timed out…): stop, gracefully.
+   * Tasks without a timeout share the run's signal: to be told, prefer `onStop`.
+   */
   readonly signal: AbortSignal;
-  /** Aborted when stopping must not wait any more: kill at once. */
+  /** Aborted when stopping must not wait any more: kill at once. Shared: prefer `onKill`. */
   readonly killSignal: AbortSignal;
+  /**
+   * Calls `listener` once when `signal` aborts (at once if it has); returns what removes it.
+   * A listener on a shared signal costs O(running tasks) to add and remove (an EventTarget scans
+   * its listeners); this costs O(1).
+   */
+  onStop(listener: () => void): () => void;
+  /** The same as `onStop`, for `killSignal`. */
+  onKill(listener: () => void): () => void;
   /** Working directory for the task's processes, from its `cwd`; `undefined`: dagrun's own. */
   readonly cwd?: string;
   /** How long a process may take to stop after SIGTERM before it gets SIGKILL, in ms. */
