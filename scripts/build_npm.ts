@@ -80,11 +80,11 @@ export function buildNpm(options: BuildOptions = {}): string {
   if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) {
     throw new Error(`"${version}" is not a version like 1.2.3 or 1.2.3-rc.1`);
   }
+  const tsc = join(root, "node_modules/typescript/bin/tsc");
+  if (!existsSync(tsc)) throw new Error("TypeScript is not installed: run npm ci first");
   rmSync(outDir, { recursive: true, force: true });
 
   const sources = ["mod.ts", "cli.ts", ...walk("src"), ...walk("tests")].filter(isCompiled);
-  const tsc = join(root, "node_modules/typescript/bin/tsc");
-  if (!existsSync(tsc)) throw new Error("TypeScript is not installed: run npm ci first");
   exec("tsc", "node", [tsc, ...TSC_OPTIONS, ...sources], root);
   // Test fixtures are data, not code: copy them (and any non-TypeScript file) as they are.
   for (const file of walk("tests").filter((f) => !isCompiled(f))) {
