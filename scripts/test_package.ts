@@ -74,19 +74,28 @@ function normalized(output: string): string[] {
     .split("\n").sort();
 }
 
-/** A user's program: typed use of the public API, printing what the test then checks. */
+/** A task file for the user's program: one of each outcome. */
+const CONSUMER_TASKS = {
+  tasks: [
+    { name: "hello", type: "exec", arguments: "echo hello from sh" },
+    { name: "sum", type: "eval", arguments: "console.log(1 + 2)", dependencies: ["hello"] },
+    { name: "bad", type: "exec", arguments: "exit 3" },
+    { name: "after-bad", type: "exec", arguments: "echo never", dependencies: ["bad"] },
+  ],
+};
+
+/**
+ * A user's program: typed use of the public API as the README shows it (a task file loaded and
+ * run; a plain task list), printing what the test then checks.
+ */
 const CONSUMER = `
 import { createRequire } from "node:module";
-import { type RunEvent, run, type Task, TaskFileError, VERSION } from "dagrun";
+import { loadTaskFile, type RunEvent, run, TaskFileError, VERSION } from "dagrun";
 
-const tasks: Task[] = [
-  { name: "hello", type: "exec", arguments: "echo hello from sh" },
-  { name: "sum", type: "eval", arguments: "console.log(1 + 2)", dependencies: ["hello"] },
-  { name: "bad", type: "exec", arguments: "exit 3" },
-  { name: "after-bad", type: "exec", arguments: "echo never", dependencies: ["bad"] },
-];
+const file = await loadTaskFile("tasks.json");
 const output: Record<string, string> = {};
-const report = await run(tasks, {
+const report = await run(file.graph, {
+  concurrency: 4,
   onEvent: (e: RunEvent) => {
     if (e.type === "output") output[e.task.name] = (output[e.task.name] ?? "") + new TextDecoder().decode(e.data);
   },
@@ -179,6 +188,7 @@ if (import.meta.main) {
     await ctrlC(app);
     console.log("Ctrl-C on npx dagrun: report printed, the task's grandchild stopped");
 
+    writeFileSync(join(app, "tasks.json"), JSON.stringify(CONSUMER_TASKS));
     writeFileSync(join(app, "consumer.ts"), CONSUMER);
     const tsc = join(root, "node_modules/typescript/bin/tsc");
     await sh("node", [
@@ -197,7 +207,7 @@ if (import.meta.main) {
     assert.deepEqual(consumer.output, { hello: "hello from sh\n", sum: "3\n" });
     assert.equal(consumer.cycle, "TaskFileError");
     assert.equal(consumer.schemaTitle, "string");
-    console.log(`import { run } from "dagrun": type-checks and reports as expected`);
+    console.log(`import { loadTaskFile, run } from "dagrun": type-checks and reports as expected`);
     console.log(`ok: ${basename(tarball)} works as installed`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
