@@ -101,7 +101,7 @@ export class TextReporter {
   finish(report: RunReport): void {
     for (const index of [...this.#partial.keys()]) this.#flush(index);
     for (const index of this.#groups?.pending() ?? []) this.#block(index, this.#names.get(index)!, "");
-    this.#write("stdout", formatReport(report, this.#colors));
+    for (const chunk of reportChunks(report, this.#colors)) this.#write("stdout", chunk);
   }
 
   /** The end of a task or of one of its attempts: its output so far, then the `line` saying so. */
@@ -166,26 +166,52 @@ export class TextReporter {
  * ```
  */
 export function formatReport(report: RunReport, colors: Colors = new Colors(false)): string {
+  let text = "";
+  for (const chunk of reportChunks(report, colors)) text += chunk;
+  return text;
+}
+
+/**
+ * {@linkcode formatReport}'s text in chunks of whole lines (about 64 KB each), so that the report
+ * of a million tasks is written without first being built as one string (100 MB at 1M tasks).
+ *
+ * @example
+ * ```ts
+ * import { reportChunks } from "./text.ts";
+ * for (const chunk of reportChunks({ ok: true, interrupted: false, durationMs: 1, tasks: [] })) {
+ *   console.log(chunk);
+ * }
+ * ```
+ */
+export function* reportChunks(report: RunReport, colors: Colors = new Colors(false)): Generator<string> {
   const tasks = report.tasks;
   const width = nameWidth(tasks);
   const row = (t: TaskReport) =>
     `  ${t.name.padEnd(width)}  ${colors.status(t.status, t.status.padEnd(7))}  ${
       formatDuration(t.durationMs).padStart(8)
     }  ${detail(t)}`
-      .trimEnd();
-  const lines = ["", "Report:"];
-  for (const t of tasks) lines.push(row(t));
-  const failed = tasks.filter((t) => t.status === "failed");
-  if (failed.length) lines.push("Failed:");
-  for (const t of failed) lines.push(row(t));
-  const count = (s: string) => tasks.filter((t) => t.status === s).length;
-  lines.push(
-    `${tasks.length} task${tasks.length === 1 ? "" : "s"}: ${count("ok")} ok, ${failed.length} failed, ` +
-      `${count("skipped")} skipped in ${(report.durationMs / 1000).toFixed(2)} s` +
-      (report.interrupted ? " (interrupted)" : ""),
-  );
-  return lines.join("\n") + "\n";
+      .trimEnd() + "\n";
+  let chunk = "\nReport:\n";
+  const counts = { ok: 0, failed: 0, skipped: 0 };
+  for (const t of tasks) {
+    counts[t.status]++;
+    chunk += row(t);
+    if (chunk.length >= CHUNK) yield chunk, chunk = "";
+  }
+  if (counts.failed) chunk += "Failed:\n";
+  for (const t of tasks) {
+    if (t.status !== "failed") continue;
+    chunk += row(t);
+    if (chunk.length >= CHUNK) yield chunk, chunk = "";
+  }
+  yield chunk +
+    `${tasks.length} task${tasks.length === 1 ? "" : "s"}: ${counts.ok} ok, ${counts.failed} failed, ` +
+    `${counts.skipped} skipped in ${(report.durationMs / 1000).toFixed(2)} s` +
+    (report.interrupted ? " (interrupted)" : "") + "\n";
 }
+
+/** Size of the pieces the report is written in, in characters. */
+const CHUNK = 64 * 1024;
 
 /**
  * What to say about a task besides its status.
