@@ -5,10 +5,11 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
+import { after } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { RunReport } from "../mod.ts";
 
@@ -39,8 +40,15 @@ function findUp(name: string): string {
 
 /** A fresh temporary directory. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "dagrun-test-"));
+  const dir = mkdtempSync(join(tmpdir(), "dagrun-test-"));
+  if (madeDirs.push(dir) === 1) {
+    after(() => madeDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  }
+  return dir;
 }
+
+/** Every directory `tempDir` made for this test file, removed after its tests. */
+const madeDirs: string[] = [];
 
 /** Writes a task file (an object is written as JSON, a string as it is) and returns its path. */
 export function taskFile(content: unknown, name = "tasks.json"): string {
