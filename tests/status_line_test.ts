@@ -152,7 +152,7 @@ test("no status line when stderr is not a terminal", async () => {
 test(
   "stdout to a file, stderr on the terminal: the status line stays on the terminal",
   { skip: noScript },
-  async () => {
+  () => {
     const log = join(tempDir(), "out.log");
     const file = taskFile({ tasks: chattyTasks(5, 50) });
     const argv = [process.execPath, ...(isDeno ? ["run", "--allow-all"] : []), cliPath, file];
