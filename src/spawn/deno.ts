@@ -1,10 +1,29 @@
 /**
  * Spawning on Deno, with `Deno.Command`.
  *
- * Deno's `detached: true` makes spawning about 2× slower than `setsid` (measured: 2000 concurrent
- * `sh -c true` take 5.2 s detached, 2.5 s through `setsid`, 1.7–2.0 s with no process group), so on
- * Linux the shell is started through `setsid`, which makes it the leader of a new session and
- * process group without a fork. Elsewhere `detached: true` does the same job.
+ * Every task must lead its own process group (so that stopping it reaches everything it
+ * started), and `Deno.Command` has no option for that but `detached: true`, which forks the whole
+ * Deno process (its spawn takes a pre-exec hook, so no `posix_spawn`). On Linux the shell is
+ * therefore started through `setsid`, which makes it the leader of a new session and process
+ * group at the price of one more small exec. Elsewhere `detached: true` does the job.
+ *
+ * Measured (2026-11-29, 2 cores, Deno 2.9.6, a shared and busy machine: three runs each, 2000
+ * concurrent `sh -c true` with piped output: `deno run -A scripts/bench_spawn.ts WAY`):
+ *
+ * | way                                           | seconds          | own group |
+ * |-----------------------------------------------|------------------|-----------|
+ * | `Deno.Command`, no group                      | 1.64 1.75 3.08   | no        |
+ * | `Deno.Command` through `setsid` (this module) | 2.65 3.21 4.09   | yes       |
+ * | `Deno.Command`, `detached: true`              | 5.2–15 (forks)   | yes       |
+ * | `node:child_process` in Deno, `detached`      | 3.62 4.43 4.47   | yes       |
+ * | `node:child_process` in Deno, via `setsid`    | 2.88 3.54 3.81   | yes       |
+ * | two Workers spawning half each, via `setsid`  | 2.19 2.25 2.75   | yes       |
+ * | ninja -j 2000 (`posix_spawn` + SETPGROUP)     | 1.09 1.79 1.89   | yes       |
+ *
+ * Nearly all of dagrun's time on this load is in the synchronous spawn op itself (82% of a
+ * profile), so what is left is the price of the group. Workers spawning in parallel win ~25% but
+ * would carry every output chunk and exit across threads; not worth it. A `sh` that made itself a
+ * group leader would avoid the second exec, but no POSIX shell has such a builtin.
  *
  * @module
  */
