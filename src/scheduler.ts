@@ -162,6 +162,8 @@ class Run {
     this.#retries = options.retries ?? 0;
     this.#onFailure = options.onFailure ?? "continue";
     this.#baseDir = options.baseDir ?? ".";
+    // Every running task listens to these; Node would warn of a leak past 10 listeners.
+    setMaxListeners(0, this.#stop.signal, this.#kill.signal);
     this.#onEvent = options.onEvent ?? (() => {});
     const n = graph.size;
     this.#state = new Uint8Array(n);

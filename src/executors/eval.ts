@@ -14,7 +14,8 @@ const AsyncFunction = (async () => {}).constructor as new (...args: string[]) =>
 /** Marks snippet code in stack traces, so a late error can be traced back to its task. */
 export const SOURCE_PREFIX = "dagrun-task:";
 
-type Body = (console: Console, signal: AbortSignal) => Promise<unknown>;
+/** A compiled snippet: call it with the task's console and signal. */
+export type Body = (console: Console, signal: AbortSignal) => Promise<unknown>;
 
 const encoder = new TextEncoder();
 const format = (args: unknown[]) => formatWithOptions({ colors: false }, ...args);
@@ -90,7 +91,19 @@ const MAX_COMPILED = 1024;
 /** Tasks whose compiled code other tasks reuse: a frame naming them may come from any of those. */
 const sharedOwners = new Set<string>();
 
-function compile(task: Task): Body {
+/**
+ * Compiles `task.arguments` as the body of an async function of `console` and `signal`, marked
+ * so that its stack frames name the task.
+ *
+ * @throws {SyntaxError} when the snippet does not parse.
+ * @example
+ * ```ts
+ * import { compile, taskConsole } from "./eval.ts";
+ * const body = compile({ name: "a", type: "eval", arguments: "console.log(1)" });
+ * await body(taskConsole(() => {}), new AbortController().signal);
+ * ```
+ */
+export function compile(task: Task): Body {
   const hit = compiled.get(task.arguments);
   if (hit) {
     if (hit.owner !== task.name) sharedOwners.add(hit.owner);
@@ -124,10 +137,7 @@ const INTERRUPTED: Outcome = Object.freeze({ ok: false, error: "interrupted" });
  * ```
  */
 export const evalExecutor: Executor = (task: Task, ctx: ExecutorContext): Promise<Outcome> => {
-  const fail = (e: unknown): Outcome => {
-    ctx.output("stderr", encoder.encode(describeError(e, task.name) + "\n"));
-    return { ok: false, error: firstLine(e) };
-  };
+  const fail = (e: unknown) => snippetFailure(e, task, ctx.output);
   let body: Body;
   try {
     body = compile(task);
@@ -151,6 +161,22 @@ export const evalExecutor: Executor = (task: Task, ctx: ExecutorContext): Promis
     );
   });
 };
+
+/**
+ * The outcome of a snippet that threw `error`: its stack goes to the task's stderr, its first
+ * line becomes the task's error.
+ *
+ * @example
+ * ```ts
+ * import { snippetFailure } from "./eval.ts";
+ * const task = { name: "a", type: "eval", arguments: "" };
+ * snippetFailure(new Error("boom"), task, () => {}); // { ok: false, error: "Error: boom" }
+ * ```
+ */
+export function snippetFailure(error: unknown, task: Task, output: ExecutorContext["output"]): Outcome {
+  output("stderr", encoder.encode(describeError(error, task.name) + "\n"));
+  return { ok: false, error: firstLine(error) };
+}
 
 /**
  * The name of the task whose snippet threw `error`, read from its stack, if any.
