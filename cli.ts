@@ -75,5 +75,9 @@ function isMain(): boolean {
 
 if (isMain()) {
   // Exit explicitly: a snippet's stray timer must not keep dagrun alive after the report.
-  process.exit(await main(process.argv.slice(2)));
+  const code = await main(process.argv.slice(2));
+  // On Node, writes to a pipe are asynchronous and process.exit drops what is still queued (the
+  // end of a megabyte-long line, the report): wait until both streams have written everything.
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write("", done))));
+  process.exit(code);
 }

@@ -60,5 +60,6 @@ export {
   type TaskTiming,
 } from "./src/report/critical_path.ts";
 export { formatGraph, type GraphFormat, type GraphOptions } from "./src/report/graph.ts";
+export { workerEvalExecutor } from "./src/executors/eval_worker.ts";
 export { taskFileSchema } from "./src/schema.ts";
 export { VERSION } from "./src/version.ts";

@@ -136,9 +136,9 @@ class Run {
    * on add and remove): O(n²) for a wide graph, and much of the memory of a million tasks.
    */
   readonly #attempts = new Set<Attempt>();
-  readonly #defer = (cleanup: () => Promise<void>) => void this.#cleanups.push(cleanup().catch(() => {}));
+  readonly #defer = (cleanup: () => Promise<void>) => void this.#cleanups.push(cleanup);
   readonly #kill = new AbortController();
-  readonly #cleanups: Promise<void>[] = [];
+  readonly #cleanups: (() => Promise<void>)[] = [];
   readonly #t0 = performance.now();
   #running = 0;
   #finished = 0;
@@ -162,8 +162,6 @@ class Run {
     this.#retries = options.retries ?? 0;
     this.#onFailure = options.onFailure ?? "continue";
     this.#baseDir = options.baseDir ?? ".";
-    // Every running task listens to these; Node would warn of a leak past 10 listeners.
-    setMaxListeners(0, this.#stop.signal, this.#kill.signal);
     this.#onEvent = options.onEvent ?? (() => {});
     const n = graph.size;
     this.#state = new Uint8Array(n);
@@ -452,7 +450,7 @@ class Run {
   #settleIfDone(): void {
     if (this.#settled || this.#finished < this.#graph.size) return;
     this.#settled = true;
-    Promise.all(this.#cleanups).then(() => {
+    Promise.all(this.#cleanups.map((cleanup) => cleanup().catch(() => {}))).then(() => {
       this.#detach();
       if (this.#listenerError) return this.#reject(this.#listenerError.error);
       const tasks = this.#reports;

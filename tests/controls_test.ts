@@ -218,17 +218,17 @@ test("CLI: --timeout, --retries and --on-failure set the defaults; attempts show
     "--report-json",
     reportPath,
   ]);
-  assert.equal(code, 1);
+  assert.equal(code, 1, stdout);
   const tasks = Object.fromEntries(readJson(reportPath).tasks.map((t) => [t.name, t]));
-  assert.equal(tasks.hang.error, "timed out after 0.3 s");
-  assert.equal(tasks.hang.attempts, 2);
-  assert.equal(tasks.own.status, "ok");
-  assert.equal(tasks.bad.attempts, 2);
+  assert.equal(tasks.hang.error, "timed out after 0.3 s", stdout);
+  assert.equal(tasks.hang.attempts, 2, stdout);
+  assert.equal(tasks.own.status, "ok", stdout);
+  assert.equal(tasks.bad.attempts, 2, stdout);
   const lines = stdout.split("\n");
   assert.ok(lines.includes("Started: bad (attempt 1/2)"), stdout);
   assert.ok(lines.includes("Failed : bad (attempt 1/2: exit code 2), retrying in 0 ms"), stdout);
   assert.ok(lines.includes("Started: bad (attempt 2/2)"), stdout);
-  assert.equal(lines.filter((l) => l === "Ended : bad").length, 1);
+  assert.equal(lines.filter((l) => l === "Ended : bad").length, 1, stdout);
   assert.match(stdout, /hang +failed .* timed out after 0\.3 s \(SIGTERM\) \(2 attempts\)/);
 });
 

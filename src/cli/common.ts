@@ -33,14 +33,37 @@ export interface CliIO {
   env?: Readonly<Record<string, string | undefined>>;
   /** Writes out whatever `write` still holds; `main` calls it before it returns. */
   flush?: () => void;
+  /** Aborted when stdout takes no more (its reader, such as `head -1`, closed the pipe). Default: never. */
+  closed?: AbortSignal;
 }
 
-const processWrites = new WriteBatch((stream, data) =>
-  void (stream === "stdout" ? process.stdout : process.stderr).write(data)
-);
+/**
+ * A closed pipe (EPIPE, thrown by a write or emitted later) is no crash: writes to that stream
+ * are dropped from then on, and a closed stdout aborts `stdoutClosed`, which stops the run as
+ * Ctrl-C does, so that no task goes on for nobody.
+ */
+const stdoutClosed = new AbortController();
+const gone = { stdout: false, stderr: false };
+const lost = (stream: "stdout" | "stderr") => (e: unknown) => {
+  if ((e as { code?: string }).code !== "EPIPE") throw e;
+  gone[stream] = true;
+  if (stream === "stdout") stdoutClosed.abort();
+};
+process.stdout.on("error", lost("stdout"));
+process.stderr.on("error", lost("stderr"));
+
+const processWrites = new WriteBatch((stream, data) => {
+  if (gone[stream]) return;
+  try {
+    (stream === "stdout" ? process.stdout : process.stderr).write(data);
+  } catch (e) {
+    lost(stream)(e);
+  }
+});
 
 /** The real process's streams (writes gathered per event-loop turn) and environment. */
 export const processIO: CliIO = {
+  closed: stdoutClosed.signal,
   write: processWrites.write,
   flush: () => processWrites.flush(),
   isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },

@@ -9,6 +9,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import type { RunEvent, RunReport } from "../events.ts";
 import { dryExecutor } from "../executors/dry.ts";
+import { workerEvalExecutor } from "../executors/eval_worker.ts";
 import { historyWeight, loadHistory } from "../history.ts";
 import { builtinExecutors, type FailurePolicy, run, type RunOptions } from "../scheduler.ts";
 import { analyzeTimings, formatTimings } from "../report/critical_path.ts";
@@ -34,6 +35,7 @@ export const RUN_OPTIONS = {
   timeout: { type: "string" },
   retries: { type: "string" },
   "on-failure": { type: "string", default: "continue" },
+  "eval-isolation": { type: "string", default: "inline" },
   history: { type: "string" },
 } as const;
 
@@ -61,6 +63,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     timeout: o.timeout,
     retries: o.retries,
     onFailure: o.onFailure,
+    executors: o.evalIsolation === "worker" ? { eval: workerEvalExecutor } : undefined,
     // A task's "cwd" is relative to the file's folder, as paths in a file usually are.
     baseDir: file.path === "-" ? "." : dirname(file.path),
     weight,
@@ -73,6 +76,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const onSignal = () => (stop.signal.aborted ? kill.abort() : stop.abort());
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
   for (const s of signals) process.on(s, onSignal);
+  const onClosed = () => stop.abort();
+  io.closed?.addEventListener("abort", onClosed, { once: true });
   let report: RunReport;
   try {
     report = await run(selection.graph, {
@@ -83,6 +88,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     });
   } finally {
     for (const s of signals) process.off(s, onSignal);
+    io.closed?.removeEventListener("abort", onClosed);
     reporters.stopStatus();
   }
   reporters.finish(report, o.timings);
@@ -102,6 +108,7 @@ interface RunArgs {
   timeout?: number;
   retries: number;
   onFailure: FailurePolicy;
+  evalIsolation: "inline" | "worker";
   history?: string;
   dryRun: boolean;
   trace?: string;
@@ -138,6 +145,7 @@ function parseRunArgs(args: string[]): RunArgs {
     timeout,
     retries,
     onFailure: oneOf("--on-failure", values["on-failure"], ["continue", "no-new", "kill"] as const),
+    evalIsolation: oneOf("--eval-isolation", values["eval-isolation"], ["inline", "worker"] as const),
     history: values.history,
     dryRun: values["dry-run"] === true,
     trace: values.trace,

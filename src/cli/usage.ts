@@ -49,6 +49,12 @@ Options of run:
                         continue: other tasks go on after a failure (default)
                         no-new: start no more tasks, let running ones finish
                         kill: also stop the running tasks
+      --eval-isolation MODE
+                        inline: eval tasks run in dagrun's main thread and
+                        share its globals (default)
+                        worker: each eval task runs in a worker thread of its
+                        own: CPU-heavy snippets run in parallel, and a timeout
+                        or Ctrl-C stops even an endless loop
       --history PATH    with -j: order ready tasks by the longest remaining chain
                         of durations measured in PATH (a --report-json of an
                         earlier run) rather than by chain length

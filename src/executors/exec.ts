@@ -4,6 +4,7 @@
  * @module
  */
 import { statSync } from "node:fs";
+import process from "node:process";
 import type { ShellProcess } from "../spawn/mod.ts";
 import { startShell } from "../spawn/queue.ts";
 import type { Task } from "../task.ts";
@@ -57,7 +58,9 @@ export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
   try {
     const { code, signal } = await proc.exit;
     const drained = await Promise.race([proc.closed.then(() => true), delay(DRAIN_MS)]);
-    if (!drained) ctx.defer(() => stopGroup(proc, ctx));
+    // What the shell left in its group (`server &`) may serve later tasks: it is stopped when
+    // the run ends, whether or not it still holds the task's output open.
+    if (!drained || groupAlive(proc.pid)) ctx.defer(() => stopGroup(proc, ctx));
     if (ctx.signal.aborted) {
       return { ok: false, error: "interrupted", ...(signal ? { signal } : { exitCode: code! }) };
     }
@@ -72,12 +75,31 @@ export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
   }
 };
 
-/** Stops what a finished task left running in its group, and stops reading its output. */
+/**
+ * Stops what a finished task left running in its group: SIGTERM, then SIGKILL once the grace
+ * period is over (at once after a second Ctrl-C), and stops reading its output.
+ */
 async function stopGroup(proc: ShellProcess, ctx: ExecutorContext): Promise<void> {
   proc.kill("SIGTERM");
-  if (!await Promise.race([proc.closed.then(() => true), delay(ctx.graceMs)])) proc.kill("SIGKILL");
+  const end = Date.now() + ctx.graceMs;
+  while (groupAlive(proc.pid) && Date.now() < end && !ctx.killSignal.aborted) await delay(GROUP_POLL_MS);
+  if (groupAlive(proc.pid)) proc.kill("SIGKILL");
   proc.stopReading();
   await proc.closed;
+}
+
+/** How often a stopping group is checked for members left, in ms. */
+const GROUP_POLL_MS = 50;
+
+/** True while any process of the group led by `pid` exists (signal 0 only checks). */
+function groupAlive(pid: number): boolean {
+  if (process.platform === "win32" || pid <= 0) return false;
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
 }
 
 function delay(ms: number): Promise<false> {

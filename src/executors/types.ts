@@ -38,7 +38,7 @@ export interface ExecutorContext {
   readonly graceMs: number;
   /** Passes task output on; whole or partial lines, as they come. */
   output(stream: "stdout" | "stderr", data: Uint8Array): void;
-  /** Registers cleanup to finish before the run ends, such as stopping a task's leftover processes. */
+  /** Registers cleanup to run when every task has ended, such as stopping a task's leftover processes. */
   defer(cleanup: () => Promise<void>): void;
 }
 

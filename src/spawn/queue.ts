@@ -5,6 +5,12 @@
  * closed its pipes, which frees what the spawn was refused for. A slow timer retries as well, for
  * push-back caused by something else than dagrun's own children.
  *
+ * The first refusal also sets a cap a little below the number of processes running then, and no
+ * more than that many run at once from then on: a refused spawn is not free. Node (20) leaks the
+ * two pipes it made for a spawn refused with EMFILE, so trying again and again at the limit ran
+ * out of file descriptors for good (measured: 1000 `true` tasks under `ulimit -n 256` hung with
+ * 769 waiting and 234 leaked sockets).
+ *
  * Starts that find the queue non-empty join its end, so a task that became ready later never
  * overtakes one that waited, and a task that waits is never starved by a flood of new ones.
  *
@@ -16,10 +22,15 @@ import type { ShellOptions, ShellProcess } from "./types.ts";
 /** Error codes that mean "not now", not "never". */
 const PUSH_BACK = new Set(["EMFILE", "ENFILE", "EAGAIN", "ENOMEM"]);
 
+/** The share of the processes running at the first refusal that the cap allows. */
+const CAP_SHARE = 0.9;
+
 /** How often the head of the queue tries again when no child exits to wake it, in ms. */
 const RETRY_MS = 50;
 
 let live = 0;
+/** Most processes at once, learnt from the first refusal. */
+let cap = Infinity;
 const waiting: (() => void)[] = [];
 let retryTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -39,16 +50,17 @@ export async function startShell(
   options: ShellOptions,
   signal: AbortSignal,
 ): Promise<ShellProcess | undefined> {
-  if (waiting.length && !await turn(signal, false)) return undefined;
+  if ((waiting.length || live >= cap) && !await turn(signal, false)) return undefined;
   for (;;) {
     if (signal.aborted) return wakeNext(), undefined;
-    const proc = await trySpawn(command, options);
+    const proc = live < cap ? await trySpawn(command, options) : undefined;
     if (proc) {
       track(proc);
       // There may be room for more: let the next waiter try too.
       wakeNext();
       return proc;
     }
+    if (live > 0 && cap === Infinity) cap = Math.max(1, Math.floor(live * CAP_SHARE));
     if (!await turn(signal, true)) return undefined;
   }
 }
@@ -63,8 +75,10 @@ async function trySpawn(command: string, options: ShellOptions): Promise<ShellPr
     if (PUSH_BACK.has((e as { code?: string }).code ?? "")) return undefined;
     throw e;
   }
-  // Node reports it on the next tick, as an error event (and the process never got a pid).
+  // Node reports it on the next tick, as an error event (and the process never got a pid, nor
+  // pipes to wait for).
   if (proc.pid > 0) return proc;
+  proc.closed.catch(() => {});
   const error = await proc.exit.then(() => undefined, (e: unknown) => e);
   if (PUSH_BACK.has((error as { code?: string })?.code ?? "")) return undefined;
   throw error ?? new Error(`cannot start the shell for: ${command}`);
