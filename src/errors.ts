@@ -7,6 +7,13 @@ import type { Problem } from "./task.ts";
 
 /** How many problems a message lists before it says how many more there are: one screen. */
 const MAX_LISTED = 15;
+/** Longest line of a message, and longest task name in it: a 200 000-character name must not fill the screen. */
+const MAX_LINE = 300;
+const MAX_NAME = 60;
+
+function clip(text: string, max = MAX_LINE): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
 
 /**
  * A task file (or the choice of tasks in it) that cannot run. `message` lists every problem with
@@ -51,8 +58,8 @@ export function formatProblems(file: string, problems: readonly Problem[]): stri
   const n = problems.length;
   const lines = [`${file}: ${n} problem${n === 1 ? "" : "s"}, nothing was run:`];
   for (const p of problems.slice(0, MAX_LISTED)) {
-    lines.push(`  ${formatProblem(file, p)}`);
-    if (p.hint) lines.push(`    fix: ${p.hint}`);
+    lines.push(clip(`  ${formatProblem(file, p)}`));
+    if (p.hint) lines.push(clip(`    fix: ${p.hint}`));
   }
   if (n > MAX_LISTED) lines.push(`  … and ${n - MAX_LISTED} more`);
   return lines.join("\n");
@@ -70,6 +77,6 @@ export function formatProblems(file: string, problems: readonly Problem[]): stri
  */
 export function formatProblem(file: string, p: Problem): string {
   const place = p.line === undefined ? file : `${file}:${p.line}:${p.column ?? 1}`;
-  const task = p.task === undefined ? "" : `task ${JSON.stringify(p.task)}: `;
+  const task = p.task === undefined ? "" : `task ${JSON.stringify(clip(p.task, MAX_NAME))}: `;
   return `${place}: ${task}${p.message}`;
 }

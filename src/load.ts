@@ -113,7 +113,17 @@ function parseJson(text: string, path: string): unknown {
     return JSON.parse(text);
   } catch {
     const errors: ParseError[] = [];
-    const data = parseJsonc(text, errors, { allowTrailingComma: true });
+    let data;
+    try {
+      data = parseJsonc(text, errors, { allowTrailingComma: true });
+    } catch (e) {
+      // The JSONC parser recurses: tens of thousands of nested brackets overflow its stack.
+      if (!(e instanceof RangeError)) throw e;
+      throw new TaskFileError(path, [{
+        message: "invalid JSON, nested too deeply to read",
+        hint: 'a task file needs a few levels only: {"tasks": [{"name": …, "type": …, "arguments": …}]}',
+      }]);
+    }
     if (errors.length === 0) return data;
     const { line, column } = new Positions(text).at(errors[0].offset);
     throw new TaskFileError(path, [{
@@ -157,7 +167,12 @@ class Positions {
   /** Fills in line and column from each problem's JSON path (the nearest existing node). */
   locate(problems: Problem[]): Problem[] {
     if (problems.length === 0) return problems;
-    this.#tree ??= parseTree(this.#text, [], { allowTrailingComma: true });
+    try {
+      this.#tree ??= parseTree(this.#text, [], { allowTrailingComma: true });
+    } catch (e) {
+      // Nested too deeply for the (recursive) tree parser: the problems go without a place.
+      if (!(e instanceof RangeError)) throw e;
+    }
     return problems.map(({ path, ...problem }) => {
       if (!path || !this.#tree) return problem;
       let node: Node | undefined;
