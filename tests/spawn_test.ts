@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import process from "node:process";
+import { directCommand } from "../src/spawn/direct.ts";
 import { spawnShell } from "../src/spawn/mod.ts";
 import { isAlive, tempDir, waitFor } from "./_helpers.ts";
 
@@ -76,3 +78,55 @@ test("killing a group that is gone is no error", async () => {
   proc.kill("SIGTERM");
   proc.kill("SIGKILL");
 });
+
+test("a simple command runs without a shell, as the leader of its own group", async () => {
+  const { proc } = collect("sleep 5");
+  assert.ok(await waitFor(() => readFileSync(`/proc/${proc.pid}/comm`, "utf8").trim() === "sleep", 3000));
+  assert.equal(statField(proc.pid, 5), String(proc.pid), "its process group is its own");
+  proc.kill("SIGTERM");
+  assert.deepEqual(await proc.exit, { code: null, signal: "SIGTERM" });
+});
+
+test("what the shell would treat specially still goes through it, and so does a missing program", async () => {
+  const home = collect("echo ~");
+  await home.proc.exit;
+  await home.proc.closed;
+  assert.equal(home.out(), `${process.env.HOME}\n`, "tilde expanded");
+  const missing = collect("no-such-program-dagrun arg");
+  assert.equal((await missing.proc.exit).code, 127);
+  await missing.proc.closed;
+  assert.match(missing.err(), /not found/, "the shell's own message");
+});
+
+test("directCommand: plain words and a program on PATH only", () => {
+  const path = "/usr/bin:/bin";
+  assert.deepEqual(directCommand("sleep 0.1", path), [realSleep(path), ["0.1"]]);
+  assert.deepEqual(directCommand("ls -la --color=never x.txt", path)?.[1], ["-la", "--color=never", "x.txt"]);
+  for (
+    const command of [
+      "sleep 0.1 && true", // operators
+      "sleep $X", // expansion
+      "echo hi", // builtin
+      "cd /tmp", // builtin
+      "X=1 sleep 1", // assignment
+      "ls *.ts", // glob
+      "ls 'a b'", // quotes
+      "sleep  1", // two spaces: kept for the shell, whose splitting is the reference
+      "./script.sh", // a path
+      "no-such-program-dagrun", // not found
+      "sleep 1 # comment",
+    ]
+  ) {
+    assert.equal(directCommand(command, path), undefined, command);
+  }
+});
+
+function realSleep(path: string): string {
+  for (const dir of path.split(":")) {
+    try {
+      readFileSync(`${dir}/sleep`);
+      return `${dir}/sleep`;
+    } catch { /* next */ }
+  }
+  throw new Error("no sleep on PATH");
+}

@@ -27,6 +27,7 @@
  *
  * @module
  */
+import { directCommand } from "./direct.ts";
 import { shellCommand, type ShellExit, type ShellOptions, type ShellProcess } from "./types.ts";
 
 /** The part of the Deno namespace this module uses, so it type-checks without Deno's types too. */
@@ -59,13 +60,14 @@ function findSetsid(): string | null {
   return null;
 }
 
-/** Starts `command` in a shell, in a new process group, with empty stdin. */
+/** Starts `command` (in a shell unless it is a simple one), in a new process group, with empty stdin. */
 export function spawnShell(command: string, options: ShellOptions): ShellProcess {
   setsidPath ??= findSetsid();
   const windows = deno.build.os === "windows";
-  const [shell, args] = shellCommand(command, windows);
-  const child = new deno.Command(setsidPath ?? shell, {
-    args: setsidPath ? [shell, ...args] : args,
+  const [program, args] = (!windows && directCommand(command, options.env?.PATH ?? deno.env.get("PATH"))) ||
+    shellCommand(command, windows);
+  const child = new deno.Command(setsidPath ?? program, {
+    args: setsidPath ? [program, ...args] : args,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

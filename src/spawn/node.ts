@@ -6,13 +6,15 @@
  */
 import { spawn } from "node:child_process";
 import process from "node:process";
+import { directCommand } from "./direct.ts";
 import { shellCommand, type ShellExit, type ShellOptions, type ShellProcess } from "./types.ts";
 
-/** Starts `command` in a shell, in a new process group, with empty stdin. */
+/** Starts `command` (in a shell unless it is a simple one), in a new process group, with empty stdin. */
 export function spawnShell(command: string, options: ShellOptions): ShellProcess {
   const windows = process.platform === "win32";
-  const [shell, args] = shellCommand(command, windows);
-  const child = spawn(shell, args, {
+  const [program, args] = (!windows && directCommand(command, options.env?.PATH ?? process.env.PATH)) ||
+    shellCommand(command, windows);
+  const child = spawn(program, args, {
     stdio: ["ignore", "pipe", "pipe"],
     detached: !windows,
     windowsVerbatimArguments: windows,
