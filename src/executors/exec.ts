@@ -57,7 +57,7 @@ export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
   const offKill = ctx.onKill(kill);
   try {
     const { code, signal } = await proc.exit;
-    const drained = await Promise.race([proc.closed.then(() => true), delay(DRAIN_MS)]);
+    const drained = await within(proc.closed, DRAIN_MS);
     // What the shell left in its group (`server &`) may serve later tasks: it is stopped when
     // the run ends, whether or not it still holds the task's output open.
     if (!drained || groupAlive(proc.pid)) ctx.defer(() => stopGroup(proc, ctx));
@@ -100,6 +100,16 @@ function groupAlive(pid: number): boolean {
   } catch (e) {
     return (e as { code?: string }).code === "EPERM";
   }
+}
+
+/**
+ * Whether `promise` settles within `ms`. The timer is cleared as soon as it does: a timer left
+ * to run out for each of 2000 tasks costs a wake-up each.
+ */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  return Promise.race([promise.then(() => true), late]).finally(() => clearTimeout(timer));
 }
 
 function delay(ms: number): Promise<false> {
