@@ -140,9 +140,10 @@ export function spawnWorkload(n: number): { taskFile: string; jobs: Job[] } {
 
 /**
  * `n` eval tasks with empty bodies in a random DAG of about 3 dependencies each, streamed out in
- * pieces (a million tasks make an 80 MB file). Returns the file's text in chunks.
+ * pieces (a million tasks make a 95 MB file). Returns the file's text in chunks. With `distinct`,
+ * each body is a different comment, so that none shares its compiled code with another.
  */
-export function* overheadTaskFile(n: number, seed: number): Generator<string> {
+export function* overheadTaskFile(n: number, seed: number, distinct = false): Generator<string> {
   const rand = random(seed);
   yield '{"tasks":[\n';
   let chunk = "";
@@ -152,7 +153,8 @@ export function* overheadTaskFile(n: number, seed: number): Generator<string> {
     const picked = new Set<number>();
     while (picked.size < want) picked.add(from + Math.floor(rand() * (i - from)));
     const deps = [...picked].map((d) => `"t${d}"`).join(",");
-    chunk += `${i ? "," : ""}{"name":"t${i}","type":"eval","arguments":"","dependencies":[${deps}]}\n`;
+    const body = distinct ? `// t${i}` : "";
+    chunk += `${i ? "," : ""}{"name":"t${i}","type":"eval","arguments":"${body}","dependencies":[${deps}]}\n`;
     if (chunk.length > 1 << 20) {
       yield chunk;
       chunk = "";
