@@ -77,6 +77,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
   for (const s of signals) process.on(s, onSignal);
   const onClosed = () => stop.abort();
+  // Closed already (while warnings were printed): nobody would see the run.
+  if (io.closed?.aborted) onClosed();
   io.closed?.addEventListener("abort", onClosed, { once: true });
   let report: RunReport;
   try {
