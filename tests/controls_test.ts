@@ -232,6 +232,20 @@ test("CLI: --timeout, --retries and --on-failure set the defaults; attempts show
   assert.match(stdout, /hang +failed .* timed out after 0\.3 s \(SIGTERM\) \(2 attempts\)/);
 });
 
+test("CLI: --on-failure no-new and kill reach the run; the report says why tasks did not run", async () => {
+  const file = taskFile({
+    tasks: [
+      exec("fails", "sleep 0.2; exit 1"),
+      exec("slow", "sleep 30"),
+      exec("after", "true", { dependencies: ["slow"] }),
+    ],
+  });
+  const kill = await runCli([file, "--on-failure", "kill"]);
+  assert.equal(kill.code, 1, kill.stderr);
+  assert.match(kill.stdout, /slow +failed .* stopped: fails failed \(on-failure: kill\) \(SIGTERM\)/);
+  assert.match(kill.stdout, /after +skipped +- +skipped: not started: fails failed \(on-failure: kill\)/);
+});
+
 test("CLI: a bad flag value is a usage error (exit 2) and nothing runs", async () => {
   const file = taskFile({ tasks: [exec("a", "echo ran")] });
   for (
