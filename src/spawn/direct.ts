@@ -1,8 +1,9 @@
 /**
  * Simple commands without a shell, as make runs them. `sh -c 'sleep 1'` costs an exec of the
  * shell and a fork before the program's own exec (dash does not exec the last command), which is
- * most of what an exec task costs beyond its own work: a task of 20–200 ms ran 5.4 ms over its
- * nominal time through the shell (median, busy machine). A command that is only a program found
+ * most of what an exec task costs beyond its own work: `sleep` tasks of 20–200 ms ran 5.4 ms over
+ * their nominal time through the shell, 2.7 ms without it (medians, benchmark's makespan
+ * workload, busy machine). A command that is only a program found
  * on PATH and plain words is therefore started directly; anything the shell would treat specially
  * (quotes, `$`, globs, `~`, redirections, `;`, `|`, `&`, comments, assignments, builtins and
  * keywords such as `cd`, `exit`, `echo`, `if`) still goes through `sh -c`, and so does a program
