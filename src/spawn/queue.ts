@@ -25,6 +25,13 @@ const PUSH_BACK = new Set(["EMFILE", "ENFILE", "EAGAIN", "ENOMEM"]);
 /** The share of the processes running at the first refusal that the cap allows. */
 const CAP_SHARE = 0.9;
 
+/**
+ * How long the system may refuse a spawn while none of dagrun's processes runs before the task
+ * fails with the refusal: nothing of dagrun's will end to make room, so waiting on could be
+ * forever (measured: under `ulimit -n 20` a one-task run never ended).
+ */
+export const GIVE_UP_MS = 10_000;
+
 /** How often the head of the queue tries again when no child exits to wake it, in ms. */
 const RETRY_MS = 50;
 
@@ -34,9 +41,18 @@ let cap = Infinity;
 const waiting: (() => void)[] = [];
 let retryTimer: ReturnType<typeof setInterval> | undefined;
 
+/** How {@linkcode startShell} spawns and how long it waits; tests change them. */
+export interface QueueOptions {
+  /** Starts the shell. Default: this runtime's `spawnShell`. */
+  spawn?: typeof spawnShell;
+  /** See {@linkcode GIVE_UP_MS}. Default: `GIVE_UP_MS`. */
+  giveUpMs?: number;
+}
+
 /**
  * Starts `command` like `spawnShell`, waiting while the system pushes back. Resolves to
- * `undefined` if `signal` is aborted first. Any other spawn error rejects.
+ * `undefined` if `signal` is aborted first. Any other spawn error rejects, and so does a refusal
+ * that lasts {@linkcode GIVE_UP_MS} while none of dagrun's processes runs.
  *
  * @example
  * ```ts
@@ -49,30 +65,48 @@ export async function startShell(
   command: string,
   options: ShellOptions,
   signal: AbortSignal,
+  queue: QueueOptions = {},
 ): Promise<ShellProcess | undefined> {
+  const spawn = queue.spawn ?? spawnShell;
+  const giveUpMs = queue.giveUpMs ?? GIVE_UP_MS;
   if ((waiting.length || live >= cap) && !await turn(signal, false)) return undefined;
+  let alone: number | undefined;
   for (;;) {
     if (signal.aborted) return wakeNext(), undefined;
-    const proc = live < cap ? await trySpawn(command, options) : undefined;
-    if (proc) {
-      track(proc);
+    const result = live < cap ? await trySpawn(spawn, command, options) : undefined;
+    if (result && !(result instanceof Error)) {
+      track(result);
       // There may be room for more: let the next waiter try too.
       wakeNext();
-      return proc;
+      return result;
+    }
+    if (result && live === 0) {
+      // Refused with none of dagrun's processes running: none will end to make room.
+      alone ??= Date.now();
+      if (Date.now() - alone > giveUpMs) {
+        wakeNext();
+        throw result;
+      }
+    } else {
+      alone = undefined;
     }
     if (live > 0 && cap === Infinity) cap = Math.max(1, Math.floor(live * CAP_SHARE));
     if (!await turn(signal, true)) return undefined;
   }
 }
 
-/** One attempt: the process, or `undefined` when the system pushed back. */
-async function trySpawn(command: string, options: ShellOptions): Promise<ShellProcess | undefined> {
+/** One attempt: the process, or the error with which the system pushed back. */
+async function trySpawn(
+  spawn: typeof spawnShell,
+  command: string,
+  options: ShellOptions,
+): Promise<ShellProcess | Error> {
   let proc: ShellProcess;
   try {
-    proc = spawnShell(command, options);
+    proc = spawn(command, options);
   } catch (e) {
     // Deno reports a failed spawn at once, by throwing.
-    if (PUSH_BACK.has((e as { code?: string }).code ?? "")) return undefined;
+    if (PUSH_BACK.has((e as { code?: string }).code ?? "")) return e as Error;
     throw e;
   }
   // Node reports it on the next tick, as an error event (and the process never got a pid, nor
@@ -80,7 +114,7 @@ async function trySpawn(command: string, options: ShellOptions): Promise<ShellPr
   if (proc.pid > 0) return proc;
   proc.closed.catch(() => {});
   const error = await proc.exit.then(() => undefined, (e: unknown) => e);
-  if (PUSH_BACK.has((error as { code?: string })?.code ?? "")) return undefined;
+  if (PUSH_BACK.has((error as { code?: string })?.code ?? "")) return error as Error;
   throw error ?? new Error(`cannot start the shell for: ${command}`);
 }
 
