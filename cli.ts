@@ -18,6 +18,7 @@ import { USAGE } from "./src/cli/usage.ts";
 import { TaskFileError, VERSION } from "./mod.ts";
 
 export { type CliIO, EXIT };
+export type { Write } from "./mod.ts";
 
 /** The subcommands by name; any other first argument is the task file of `run`. */
 const COMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> = {

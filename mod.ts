@@ -37,8 +37,10 @@ export type {
   RunReport,
   SkippedEvent,
   StartedEvent,
+  TaskEvent,
   TaskReport,
   TaskStatus,
+  TimedTaskEvent,
 } from "./src/events.ts";
 export type { Executor, ExecutorContext, Outcome } from "./src/executors/types.ts";
 export {
@@ -57,6 +59,7 @@ export {
   formatTimings,
   type PathStep,
   type RunTimings,
+  type TaskSpan,
   type TaskTiming,
 } from "./src/report/critical_path.ts";
 export { formatGraph, type GraphFormat, type GraphOptions } from "./src/report/graph.ts";

@@ -22,11 +22,17 @@ export type TaskStatus = "ok" | "failed" | "skipped";
  * ```
  */
 export interface TaskReport {
+  /** The task's name. */
   name: string;
+  /** The task's type: `exec`, `eval` or one a caller added. */
   type: string;
+  /** `ok`, `failed` or `skipped`. */
   status: TaskStatus;
+  /** When the task (its first attempt) started; `null` if it never started. */
   startMs: number | null;
+  /** When the task (its last attempt) ended; `null` if it never started. */
   endMs: number | null;
+  /** `endMs - startMs`; `null` if it never started. */
   durationMs: number | null;
   /** Exit code of an exec task that exited. */
   exitCode?: number;
@@ -57,19 +63,33 @@ export interface RunReport {
   ok: boolean;
   /** True when the run was cancelled through its signal. */
   interrupted: boolean;
+  /** Wall time of the whole run, in ms. */
   durationMs: number;
+  /** One record per task, in the order the tasks were given (file order). */
   tasks: TaskReport[];
+}
+
+/** What every event about one task carries. */
+export interface TaskEvent {
+  /** The task, as given to `run`. */
+  task: Task;
+  /** The task's position in the task list (file order), from 0. */
+  index: number;
+}
+
+/** A task event that happened at a point in time. */
+export interface TimedTaskEvent extends TaskEvent {
+  /** When it happened, in ms since the run started. */
+  timeMs: number;
 }
 
 /**
  * A task started. A task with retries starts once per attempt: each attempt but the last ends
  * with a {@linkcode RetryEvent}, the last one with the task's `ended` event.
  */
-export interface StartedEvent {
+export interface StartedEvent extends TimedTaskEvent {
+  /** Tells the event kinds apart. */
   type: "started";
-  task: Task;
-  index: number;
-  timeMs: number;
   /** Which attempt this is, from 1. */
   attempt: number;
   /** How many attempts the task may take: 1 + its retries. */
@@ -77,50 +97,50 @@ export interface StartedEvent {
 }
 
 /** An attempt of a task failed and the task will run again after `delayMs`. */
-export interface RetryEvent {
+export interface RetryEvent extends TimedTaskEvent {
+  /** Tells the event kinds apart. */
   type: "retry";
-  task: Task;
-  index: number;
-  timeMs: number;
   /** The attempt that failed, from 1. */
   attempt: number;
   /** How many attempts the task may take: 1 + its retries. */
   attempts: number;
   /** Why the attempt failed, such as `exit code 1` or `timed out after 5 s`. */
   error: string;
+  /** How long until the next attempt starts, in ms. */
   delayMs: number;
 }
 
 /** A task wrote bytes to its stdout or stderr. */
-export interface OutputEvent {
+export interface OutputEvent extends TaskEvent {
+  /** Tells the event kinds apart. */
   type: "output";
-  task: Task;
-  index: number;
+  /** Which of the task's streams the bytes came from. */
   stream: "stdout" | "stderr";
+  /** The bytes, as they came: whole lines, part of a line, or several lines. */
   data: Uint8Array;
 }
 
 /** A started task ended, ok or failed. */
-export interface EndedEvent {
+export interface EndedEvent extends TimedTaskEvent {
+  /** Tells the event kinds apart. */
   type: "ended";
-  task: Task;
-  index: number;
-  timeMs: number;
+  /** The task's final record, as the run's report will have it. */
   report: TaskReport;
 }
 
 /** A task will not run, because a dependency failed or was skipped, or the run was stopped. */
-export interface SkippedEvent {
+export interface SkippedEvent extends TimedTaskEvent {
+  /** Tells the event kinds apart. */
   type: "skipped";
-  task: Task;
-  index: number;
-  timeMs: number;
+  /** The task's final record; its `reason` says why it was skipped. */
   report: TaskReport;
 }
 
 /** An error no task could be blamed for, such as an uncaught exception from a stray timer. */
 export interface ErrorEvent {
+  /** Tells the event kinds apart. */
   type: "error";
+  /** What happened, fit to print. */
   message: string;
 }
 

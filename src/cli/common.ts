@@ -24,6 +24,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
  * ```
  */
 export interface CliIO {
+  /** Writes to stdout or stderr; each call's text reaches the stream whole, in order. */
   write: Write;
   /** Whether each stream is a terminal. Default: neither. */
   isTTY?: { stdout: boolean; stderr: boolean };

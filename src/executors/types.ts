@@ -52,9 +52,13 @@ export interface ExecutorContext {
  * ```
  */
 export interface Outcome {
+  /** True when the task succeeded. */
   ok: boolean;
+  /** The process's exit code, for a task that ran one. */
   exitCode?: number;
+  /** The signal that ended the process, such as `SIGTERM`. */
   signal?: string;
+  /** Why the task failed, in one line. */
   error?: string;
   /** Set by the scheduler when the task was stopped because its `timeout` passed. */
   timedOut?: boolean;

@@ -52,6 +52,7 @@ export class Colors {
   /** Whether colours are on. */
   readonly enabled: boolean;
 
+  /** Colours on (`true`) or off. */
   constructor(enabled: boolean) {
     this.enabled = enabled;
   }

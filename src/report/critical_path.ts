@@ -13,6 +13,26 @@ import { formatDuration, nameWidth } from "./text.ts";
 const MAX_STEPS = 10;
 
 /**
+ * When a task ran.
+ *
+ * @example
+ * ```ts
+ * import type { TaskSpan } from "./critical_path.ts";
+ * const span: TaskSpan = { name: "build", startMs: 10, endMs: 1010, durationMs: 1000 };
+ * ```
+ */
+export interface TaskSpan {
+  /** The task's name. */
+  name: string;
+  /** When it started, in ms since the run started. */
+  startMs: number;
+  /** When it ended, in ms since the run started. */
+  endMs: number;
+  /** How long it ran, in ms. */
+  durationMs: number;
+}
+
+/**
  * One task of the critical path.
  *
  * @example
@@ -21,11 +41,7 @@ const MAX_STEPS = 10;
  * const step: PathStep = { name: "build", startMs: 10, endMs: 1010, durationMs: 1000, waitMs: 10 };
  * ```
  */
-export interface PathStep {
-  name: string;
-  startMs: number;
-  endMs: number;
-  durationMs: number;
+export interface PathStep extends TaskSpan {
   /** Time between the end of the step before it (or the run's start) and this one's start. */
   waitMs: number;
 }
@@ -57,11 +73,7 @@ export interface RunTimings {
  * const t: TaskTiming = { name: "lint", startMs: 0, endMs: 300, durationMs: 300, slackMs: 1200 };
  * ```
  */
-export interface TaskTiming {
-  name: string;
-  startMs: number;
-  endMs: number;
-  durationMs: number;
+export interface TaskTiming extends TaskSpan {
   /**
    * How much later the task could have ended without delaying the last task's end, if each
    * dependent started as soon as its dependencies ended. 0 on the critical path.

@@ -74,6 +74,7 @@ export class StatusLine {
   #drawn = "";
   #stopped = false;
 
+  /** Makes a status line for a run of `options.total` tasks; it draws nothing until told to. */
   constructor(options: StatusLineOptions) {
     this.#write = options.write;
     this.#total = options.total;

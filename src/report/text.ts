@@ -60,6 +60,7 @@ export class TextReporter {
   /** Names of tasks whose output is held, by index, for the blocks still held at `finish`. */
   readonly #names = new Map<number, string>();
 
+  /** Makes a reporter that writes through `options.write`. */
   constructor(options: TextReporterOptions) {
     this.#write = options.write;
     this.#raw = options.output === "raw";

@@ -20,14 +20,17 @@ import type { RunEvent, TaskReport } from "../events.ts";
  * ```
  */
 export interface TraceEvent {
+  /** The task's name. */
   name: string;
   /** The task type. */
   cat: string;
+  /** A complete event: one with a start and a duration. */
   ph: "X";
   /** Start, in µs since the run started. */
   ts: number;
   /** Duration in µs. */
   dur: number;
+  /** The process: dagrun's pid. */
   pid: number;
   /** The slot: the lowest numbered one (from 1) that no running task held when this one started. */
   tid: number;
