@@ -21,14 +21,16 @@ export function spawnShell(command: string, options: ShellOptions): ShellProcess
     cwd: options.cwd,
     env: options.env ? { ...process.env, ...options.env } : undefined,
   });
-  const ended = (stream: NodeJS.ReadableStream, sink: (c: Uint8Array) => void) =>
+  // A spawn the system refused (EMFILE, EAGAIN) may have no pipes: there is nothing to read then.
+  const ended = (stream: NodeJS.ReadableStream | null, sink: (c: Uint8Array) => void) =>
     new Promise<void>((resolve) => {
+      if (!stream) return resolve();
       stream.on("data", sink);
       stream.once("end", resolve);
       stream.once("close", resolve);
       stream.once("error", () => resolve());
     });
-  const closed = Promise.all([ended(child.stdout!, options.onStdout), ended(child.stderr!, options.onStderr)])
+  const closed = Promise.all([ended(child.stdout, options.onStdout), ended(child.stderr, options.onStderr)])
     .then(() => {});
   const exit = new Promise<ShellExit>((resolve, reject) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));
@@ -45,8 +47,8 @@ export function spawnShell(command: string, options: ShellOptions): ShellProcess
       } catch { /* the group is gone */ }
     },
     stopReading() {
-      child.stdout!.destroy();
-      child.stderr!.destroy();
+      child.stdout?.destroy();
+      child.stderr?.destroy();
     },
   };
 }
