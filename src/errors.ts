@@ -80,3 +80,20 @@ export function formatProblem(file: string, p: Problem): string {
   const task = p.task === undefined ? "" : `task ${JSON.stringify(clip(p.task, MAX_NAME))}: `;
   return `${place}: ${task}${p.message}`;
 }
+
+/**
+ * Why a file could not be read, in a few words: `no such file`, `it is a directory`, or the
+ * system's message.
+ *
+ * @example
+ * ```ts
+ * import { readFailure } from "./errors.ts";
+ * readFailure(Object.assign(new Error("ENOENT: …"), { code: "ENOENT" })); // "no such file"
+ * ```
+ */
+export function readFailure(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "it is a directory";
+  return (error as Error).message;
+}

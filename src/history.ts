@@ -7,7 +7,7 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { TaskFileError } from "./errors.ts";
+import { readFailure, TaskFileError } from "./errors.ts";
 import type { Task } from "./task.ts";
 
 const HINT = "pass a report written by --report-json, or leave out --history";
@@ -29,13 +29,10 @@ export async function loadHistory(path: string): Promise<Map<string, number>> {
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === "ENOENT"
-      ? "no such file"
-      : code === "EISDIR"
-      ? "it is a directory"
-      : (e as Error).message;
-    throw new TaskFileError(path, [{ message: `cannot read the history file: ${why}`, hint: HINT }]);
+    throw new TaskFileError(path, [{
+      message: `cannot read the history file: ${readFailure(e)}`,
+      hint: HINT,
+    }]);
   }
   let data: unknown;
   try {

@@ -14,7 +14,7 @@ import {
   parseTree,
   printParseErrorCode,
 } from "jsonc-parser";
-import { TaskFileError } from "./errors.ts";
+import { readFailure, TaskFileError } from "./errors.ts";
 import { TaskGraph } from "./graph.ts";
 import { concatBytes } from "./output/bytes.ts";
 import type { Problem, Task } from "./task.ts";
@@ -68,13 +68,10 @@ async function readText(path: string): Promise<string> {
     return text.includes("\uFFFD") ? decode(await readFile(path), path) : text;
   } catch (e) {
     if (e instanceof TaskFileError) throw e;
-    const code = (e as { code?: string }).code;
-    const why = code === "ENOENT"
-      ? "no such file"
-      : code === "EISDIR"
-      ? "it is a directory"
-      : (e as Error).message;
-    throw new TaskFileError(path, [{ message: `cannot read the task file: ${why}`, hint: "check the path" }]);
+    throw new TaskFileError(path, [{
+      message: `cannot read the task file: ${readFailure(e)}`,
+      hint: "check the path",
+    }]);
   }
 }
 
