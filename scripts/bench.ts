@@ -55,6 +55,16 @@ const quick = values.quick ?? false;
 const runs = Number(values.runs ?? (quick ? 1 : 3));
 const seeds = Number(values.seeds ?? (quick ? 3 : 10));
 const workloads = (values.only ?? "spawn,makespan,limited,overhead,output").split(",");
+const WORKLOADS = ["spawn", "makespan", "limited", "overhead", "output"];
+const bad = workloads.find((w) => !WORKLOADS.includes(w));
+if (bad !== undefined || !(runs >= 1 && Number.isInteger(runs)) || !(seeds >= 1 && Number.isInteger(seeds))) {
+  console.error(
+    bad !== undefined
+      ? `unknown workload "${bad}"; use: ${WORKLOADS.join(", ")}`
+      : "--runs and --seeds take a whole number of 1 or more",
+  );
+  Deno.exit(2);
+}
 
 const root = new URL("..", import.meta.url).pathname;
 const benchDir = join(root, ".bench");
@@ -627,12 +637,6 @@ const benches: Record<string, () => Promise<void>> = {
   overhead: overheadBench,
   output: outputBench,
 };
-for (const w of workloads) {
-  if (!benches[w]) {
-    console.error(`unknown workload "${w}"; use: ${Object.keys(benches).join(", ")}`);
-    Deno.exit(2);
-  }
-}
 for (const w of workloads) await benches[w]();
 printTable();
 if (values.json) {
