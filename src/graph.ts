@@ -183,7 +183,7 @@ export class TaskGraph {
     // Cycles are looked for among the valid edges even when others are wrong, so that one run
     // of the checks reports every problem.
     const graph = new TaskGraph(tasks, index, depStart, Int32Array.from(deps));
-    if (graph.order.length < tasks.length) problems.push(...findCycles(graph));
+    if (graph.order.length < tasks.length) { for (const cycle of findCycles(graph)) problems.push(cycle); }
     return problems.length ? { problems } : { graph, problems };
   }
 }
@@ -258,7 +258,8 @@ function findCycles(graph: TaskGraph): Problem[] {
     }
     if (state[i] === 1) {
       const cycle = walk.slice(walk.indexOf(i));
-      const first = cycle.indexOf(Math.min(...cycle));
+      // The lowest index is the task first in the file; no spread, a cycle may hold 100k tasks.
+      const first = cycle.indexOf(cycle.reduce((a, b) => Math.min(a, b)));
       const rotated = [...cycle.slice(first), ...cycle.slice(0, first)];
       const names = rotated.map((k) => graph.tasks[k].name);
       const from = rotated[0];
