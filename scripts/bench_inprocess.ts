@@ -20,7 +20,7 @@ async function timeDagrun(): Promise<number> {
 }
 
 async function timePGraph(): Promise<number> {
-  const { PGraph } = await import("p-graph");
+  const { PGraph } = await import("npm:p-graph@^2.0.0");
   const t0 = performance.now();
   const nodes: Record<string, { run: () => Promise<void> }> = {};
   const edges: [string, string][] = [];

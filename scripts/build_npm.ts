@@ -2,10 +2,14 @@
  * Builds the npm package in `npm/` from the same sources Deno runs, doing the job dnt would (dnt
  * lives on JSR, which our machines cannot reach):
  *
- * - compiles `mod.ts`, `cli.ts`, `src/` and `tests/` with TypeScript to ESM + `.d.ts`, turning the
- *   `./x.ts` imports into `./x.js` (`rewriteRelativeImportExtensions`);
+ * - copies `mod.ts`, `cli.ts`, `src/` and `tests/` to a staging folder, turning every
+ *   `npm:name@range` specifier into the bare `name` (Node resolves it from the package's
+ *   dependencies), and compiles them with TypeScript to ESM + `.d.ts`, turning the `./x.ts`
+ *   imports into `./x.js` (`rewriteRelativeImportExtensions`);
  * - gives the CLI a `#!/usr/bin/env node` first line and the run bit;
- * - writes `npm/package.json` (dependencies from the project's own package.json), copies README,
+ * - writes `npm/package.json`, whose dependencies are the `npm:` specifiers' names and ranges
+ *   (each must equal the range in the project's package.json, which installs them for tsc and
+ *   for Deno's `node_modules`), copies README,
  *   LICENSE and the JSON schema, and shows what `npm pack` would publish.
  *
  * The compiled tests stay in `npm/tests/` for `deno task test:node` but are not published.
@@ -15,8 +19,17 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { VERSION } from "../src/version.ts";
@@ -49,8 +62,6 @@ const TSC_OPTIONS = [
   "--noEmitOnError",
   "--newLine",
   "lf",
-  "--rootDir",
-  root,
   "--outDir",
   outDir,
 ];
@@ -85,7 +96,30 @@ export function buildNpm(options: BuildOptions = {}): string {
   rmSync(outDir, { recursive: true, force: true });
 
   const sources = ["mod.ts", "cli.ts", ...walk("src"), ...walk("tests")].filter(isCompiled);
-  exec("tsc", "node", [tsc, ...TSC_OPTIONS, ...sources], root);
+  // The staging folder sits under the root so that tsc finds the packages in its node_modules.
+  const stage = join(outDir, ".src");
+  const dependencies: Record<string, string> = {};
+  for (const file of sources) {
+    const { text, packages } = bareSpecifiers(readFileSync(join(root, file), "utf8"));
+    if (!file.startsWith("tests/")) {
+      if (packages.length && !file.startsWith("src/deps/")) {
+        throw new Error(`${file} imports npm:${packages[0][0]}: import it from a module in src/deps/`);
+      }
+      for (const [name, range] of packages) {
+        if (dependencies[name] !== undefined && dependencies[name] !== range) {
+          throw new Error(
+            `${file} imports npm:${name}@${range}, elsewhere @${dependencies[name]}: use one range`,
+          );
+        }
+        dependencies[name] = range;
+      }
+    }
+    mkdirSync(dirname(join(stage, file)), { recursive: true });
+    writeFileSync(join(stage, file), text);
+  }
+  checkInstalled(dependencies);
+  exec("tsc", "node", [tsc, ...TSC_OPTIONS, "--rootDir", stage, ...sources.map((f) => join(stage, f))], root);
+  rmSync(stage, { recursive: true });
   // Test fixtures are data, not code: copy them (and any non-TypeScript file) as they are.
   for (const file of walk("tests").filter((f) => !isCompiled(f))) {
     cpSync(join(root, file), join(outDir, file));
@@ -97,7 +131,10 @@ export function buildNpm(options: BuildOptions = {}): string {
   writeFileSync(cli, `#!/usr/bin/env node\n${body}`);
   chmodSync(cli, 0o755);
 
-  writeFileSync(join(outDir, "package.json"), JSON.stringify(packageJson(version), null, 2) + "\n");
+  writeFileSync(
+    join(outDir, "package.json"),
+    JSON.stringify(packageJson(version, dependencies), null, 2) + "\n",
+  );
   cpSync(join(root, "README.md"), join(outDir, "README.md"));
   cpSync(join(root, "LICENSE"), join(outDir, "LICENSE"));
   cpSync(join(root, "schema"), join(outDir, "schema"), { recursive: true });
@@ -106,9 +143,49 @@ export function buildNpm(options: BuildOptions = {}): string {
   return outDir;
 }
 
-/** The package's manifest; its dependencies are the project's own, so there is one list. */
-function packageJson(version: string) {
+/** An `npm:` specifier: `npm:name@range` or `npm:@scope/name@range`, maybe with a `/sub/path`. */
+const NPM_SPECIFIER = /(["'])npm:((?:@[\w.-]+\/)?[\w.-]+)@([^/"']+)(\/[^"']*)?\1/g;
+
+/**
+ * Turns every `npm:name@range[/path]` specifier in `text` into `name[/path]` and returns the text
+ * with the packages it named (name, range).
+ *
+ * @example
+ * ```ts
+ * import { bareSpecifiers } from "./build_npm.ts";
+ * bareSpecifiers('import { Ajv } from "npm:ajv@^8.17.1";');
+ * // { text: 'import { Ajv } from "ajv";', packages: [["ajv", "^8.17.1"]] }
+ * ```
+ */
+export function bareSpecifiers(text: string): { text: string; packages: [string, string][] } {
+  const packages: [string, string][] = [];
+  const rewritten = text.replace(NPM_SPECIFIER, (_, quote, name, range, path = "") => {
+    packages.push([name, range]);
+    return `${quote}${name}${path}${quote}`;
+  });
+  return { text: rewritten, packages };
+}
+
+/**
+ * Throws unless the project's package.json installs each package with the same range: tsc
+ * compiles against that copy in node_modules, and Deno resolves `npm:` specifiers from it here.
+ */
+function checkInstalled(dependencies: Record<string, string>) {
   const project = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  const installed: Record<string, string> = project.dependencies ?? {};
+  const wrong = Object.entries(dependencies).filter(([name, range]) => installed[name] !== range)
+    .map(([name, range]) => `"${name}": "${range}" (package.json has ${installed[name] ?? "nothing"})`);
+  const unused = Object.keys(installed).filter((name) => !(name in dependencies));
+  if (wrong.length || unused.length) {
+    throw new Error(
+      "package.json's dependencies must be exactly the npm: imports of mod.ts, cli.ts and src/: " +
+        [...wrong.map((w) => `set ${w}`), ...unused.map((n) => `"${n}" is not imported`)].join("; "),
+    );
+  }
+}
+
+/** The package's manifest; `dependencies` are the `npm:` imports of the published code. */
+function packageJson(version: string, dependencies: Record<string, string>) {
   return {
     name: "dagrun",
     version,
@@ -126,7 +203,7 @@ function packageJson(version: string) {
     },
     bin: { dagrun: "cli.js" },
     engines: { node: ">=20" },
-    dependencies: project.dependencies,
+    dependencies,
     files: FILES,
   };
 }

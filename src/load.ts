@@ -13,7 +13,7 @@ import {
   type ParseError,
   parseTree,
   printParseErrorCode,
-} from "jsonc-parser";
+} from "./deps/jsonc_parser.ts";
 import { readFailure, TaskFileError } from "./errors.ts";
 import { TaskGraph } from "./graph.ts";
 import { concatBytes } from "./output/bytes.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { Ajv, type ErrorObject, type ValidateFunction } from "./deps/ajv.ts";
 import { taskFileSchema } from "./schema.ts";
 import { closest } from "./suggest.ts";
 import type { Problem } from "./task.ts";

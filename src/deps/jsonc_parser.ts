@@ -1,0 +1,14 @@
+/**
+ * jsonc-parser (JSON with comments, positions of every value), from npm. See `src/deps/ajv.ts` for
+ * why every npm package is imported from `src/deps/`.
+ *
+ * @module
+ */
+export {
+  findNodeAtLocation,
+  type Node,
+  parse,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+} from "npm:jsonc-parser@^3.3.1";
