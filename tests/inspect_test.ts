@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { formatGraph, planOf, TaskGraph } from "../mod.ts";
+import { formatGraph, planOf, selectTasks, TaskGraph } from "../mod.ts";
 import { examplesDir, runCli, taskFile, tempDir } from "./_helpers.ts";
 
 const example = join(examplesDir, "example.json");
@@ -159,6 +159,14 @@ test("graph: a bad format or report is exit 2 with a clear message", async () =>
 });
 
 test("formatGraph: a selection's graph has only its tasks", () => {
-  const graph = TaskGraph.from([{ name: "solo", type: "exec", arguments: "" }]);
-  assert.equal(formatGraph(graph), 'digraph dagrun {\n  node [shape=ellipse];\n  "solo";\n}\n');
+  const graph = TaskGraph.from([
+    { name: "base", type: "exec", arguments: "" },
+    { name: "lib", type: "exec", arguments: "", dependencies: ["base"] },
+    { name: "other", type: "exec", arguments: "" },
+  ]);
+  const selected = selectTasks(graph, { targets: ["lib"] }).graph;
+  assert.equal(
+    formatGraph(selected),
+    'digraph dagrun {\n  node [shape=ellipse];\n  "base";\n  "lib";\n  "lib" -> "base";\n}\n',
+  );
 });

@@ -71,12 +71,15 @@ test("exit code and death by signal are reported", async () => {
   assert.deepEqual(await collect("kill -KILL $$").proc.exit, { code: null, signal: "SIGKILL" });
 });
 
-test("killing a group that is gone is no error", async () => {
-  const { proc } = collect("true");
-  await proc.exit;
+test("kill reaches a group whose shell has exited, and is no error once the group is gone", async () => {
+  const { proc, out } = collect("sleep 100 >/dev/null 2>&1 & echo $!");
+  assert.deepEqual(await proc.exit, { code: 0, signal: null });
   await proc.closed;
-  proc.kill("SIGTERM");
-  proc.kill("SIGKILL");
+  const orphan = Number(out().trim());
+  assert.ok(isAlive(orphan), "the background sleep outlived its shell");
+  assert.doesNotThrow(() => proc.kill("SIGTERM"));
+  assert.ok(await waitFor(() => !isAlive(orphan), 3000), "the leftover member got the signal");
+  assert.doesNotThrow(() => proc.kill("SIGKILL"), "the group is gone now");
 });
 
 test("a simple command runs without a shell, as the leader of its own group", async () => {
