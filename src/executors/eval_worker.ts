@@ -19,10 +19,19 @@ export type ThreadMessage =
   | { type: "done"; outcome: Outcome };
 
 /** The thread's module beside this one: `.ts` when run from source, `.js` in the npm build. */
-const threadUrl = new URL(
+const threadModule = new URL(
   `./eval_thread${import.meta.url.slice(import.meta.url.lastIndexOf("."))}`,
   import.meta.url,
 );
+
+/**
+ * What the thread starts from. `node:worker_threads` loads only `file:` and `data:` URLs, so when
+ * dagrun itself runs from a web server (`deno run https://…/cli.ts`) the thread starts from a
+ * `data:` module that imports the thread's module; Deno loads that from the same origin as the rest.
+ */
+const threadUrl = threadModule.protocol === "file:"
+  ? threadModule
+  : new URL(`data:text/javascript,import ${encodeURIComponent(JSON.stringify(threadModule.href))};`);
 
 /**
  * Most threads at once. A thread costs 2.5–7 MB and tens of ms to start (measured: 200 at once
