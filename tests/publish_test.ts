@@ -1,0 +1,52 @@
+/**
+ * dagrun as a JSR package: one version everywhere, and `deno publish --dry-run` clean (no slow
+ * types) with exactly the files users need.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { VERSION } from "../mod.ts";
+import { isDeno } from "./_helpers.ts";
+
+const root = fileURLToPath(new URL(isDeno ? ".." : "../..", import.meta.url));
+const config = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
+
+test("deno.json's version is the VERSION dagrun reports", () => {
+  assert.equal(config.version, VERSION);
+});
+
+test("deno.json exports mod.ts as the package and cli.ts as ./cli", () => {
+  assert.deepEqual(config.exports, { ".": "./mod.ts", "./cli": "./cli.ts" });
+});
+
+test(
+  "deno publish --dry-run: no slow types, only mod.ts, cli.ts, src/, schema/, README, LICENSE",
+  { skip: !isDeno && "publishing to JSR is done with Deno" },
+  () => {
+    const result = spawnSync(process.execPath, ["publish", "--dry-run", "--allow-dirty"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    assert.equal(result.status, 0, result.stderr);
+    const output = result.stdout + result.stderr;
+    assert.doesNotMatch(output, /^(error|warning)\[/m); // slow types and other findings
+    const rootUrl = pathToFileURL(root).href.replace(/\/?$/, "/");
+    const files = output.split("\n").map((l) => l.trim()).filter((l) => l.startsWith(rootUrl))
+      .map((l) => l.slice(rootUrl.length, l.lastIndexOf(" (")));
+    assert.ok(files.length > 10, output);
+    const outside = files.filter((f) =>
+      !["mod.ts", "cli.ts", "README.md", "LICENSE", "deno.json"].includes(f) && !/^(src|schema)\//.test(f)
+    );
+    assert.deepEqual(outside, []);
+    for (const f of ["mod.ts", "cli.ts", "src/load.ts", "schema/tasks.schema.json", "README.md", "LICENSE"]) {
+      assert.ok(files.includes(f), `${f} is published: ${files.join(" ")}`);
+    }
+  },
+);
