@@ -6,7 +6,7 @@
 import type { Problem } from "./task.ts";
 
 /** How many problems a message lists before it says how many more there are: one screen. */
-const MAX_LISTED = 15;
+export const MAX_LISTED = 15;
 /** Longest line of a message, and longest task name in it: a 200 000-character name must not fill the screen. */
 const MAX_LINE = 300;
 const MAX_NAME = 60;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { TaskFileError } from "./errors.ts";
+import { MAX_LISTED, TaskFileError } from "./errors.ts";
 import { closest } from "./suggest.ts";
 import type { Problem, Task } from "./task.ts";
 
@@ -145,6 +145,9 @@ export class TaskGraph {
     const deps: number[] = [];
     // seenBy[d] === i + 1: task i already lists d (a repeated dependency counts once).
     const seenBy = new Int32Array(tasks.length);
+    // A suggestion scans every name, so only as many are made as a message prints: with one for
+    // each unknown dependency, 16k tasks that all named a missing task took 147 s to check.
+    let suggestions = MAX_LISTED;
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i];
       depStart[i] = deps.length;
@@ -160,7 +163,7 @@ export class TaskGraph {
             hint: `remove "${name}" from its dependencies`,
           });
         } else if (d === undefined) {
-          const guess = closest(name, index.keys());
+          const guess = suggestions-- > 0 ? closest(name, index.keys()) : undefined;
           problems.push({
             message: `unknown dependency ${JSON.stringify(name)}`,
             task: task.name,
@@ -261,12 +264,12 @@ function findCycles(graph: TaskGraph): Problem[] {
       // The lowest index is the task first in the file; no spread, a cycle may hold 100k tasks.
       const first = cycle.indexOf(cycle.reduce((a, b) => Math.min(a, b)));
       const rotated = [...cycle.slice(first), ...cycle.slice(0, first)];
-      const names = rotated.map((k) => graph.tasks[k].name);
       const from = rotated[0];
       const to = graph.tasks[rotated[1 % rotated.length]].name;
       problems.push({
-        message: `cycle: ${[...names, names[0]].join(" -> ")} (-> means "depends on")`,
-        task: names[0],
+        message: `${cycleLength(rotated.length)}: ${cyclePath(rotated.map((k) => graph.tasks[k].name))} ` +
+          `(-> means "depends on")`,
+        task: graph.tasks[from].name,
         path: ["tasks", from, "dependencies", graph.tasks[from].dependencies!.indexOf(to)],
         hint: "remove one dependency of the cycle",
       });
@@ -274,4 +277,18 @@ function findCycles(graph: TaskGraph): Problem[] {
     for (const k of walk) state[k] = 2;
   }
   return problems;
+}
+
+/** How many tasks a cycle shows by name: a long one shows its start and its end. */
+const CYCLE_SHOWN = 8;
+
+function cycleLength(n: number): string {
+  return n === 1 ? "cycle" : `cycle of ${n} tasks`;
+}
+
+/** `a -> b -> c -> a`; a long cycle leaves out its middle and says how many it left out. */
+function cyclePath(names: string[]): string {
+  if (names.length <= CYCLE_SHOWN + 2) return [...names, names[0]].join(" -> ");
+  const left = names.length - CYCLE_SHOWN - 1;
+  return [...names.slice(0, CYCLE_SHOWN), `… ${left} more …`, names.at(-1), names[0]].join(" -> ");
 }

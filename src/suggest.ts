@@ -17,11 +17,14 @@
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const limit = Math.max(1, Math.floor(word.length / 3));
+  const lower = word.toLowerCase();
+  // One row for every comparison: the scan may cover a hundred thousand names.
+  const row = new Int32Array(word.length + 2);
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const candidate of candidates) {
     if (Math.abs(candidate.length - word.length) >= bestDistance) continue;
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    const d = editDistance(candidate.toLowerCase(), lower, row);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
@@ -30,9 +33,9 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   return best;
 }
 
-/** Levenshtein distance with one rolling row. */
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+/** Levenshtein distance with one rolling row, `row` at least `b.length + 1` long. */
+function editDistance(a: string, b: string, row: Int32Array): number {
+  for (let j = 0; j <= b.length; j++) row[j] = j;
   for (let i = 1; i <= a.length; i++) {
     let diagonal = row[0];
     row[0] = i;

@@ -56,7 +56,7 @@ test("invalid files: exit 2, every problem with file:line:col, nothing run", asy
         null,
         1,
       ),
-      [/cycle: a -> c -> b -> a/],
+      [/cycle of 3 tasks: a -> c -> b -> a/],
     ],
     [
       JSON.stringify({ tasks: [exec("a", `touch ${marker}`), exec("a", "true")] }, null, 1),

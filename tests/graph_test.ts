@@ -28,7 +28,7 @@ test("remaining critical path: by depth, or weighted", () => {
 });
 
 test("TaskGraph.from throws a TaskFileError for a cycle; analyze returns the problems", () => {
-  assert.throws(() => TaskGraph.from([t("a", "b"), t("b", "a")]), /cycle: a -> b -> a/);
+  assert.throws(() => TaskGraph.from([t("a", "b"), t("b", "a")]), /cycle of 2 tasks: a -> b -> a/);
   const { graph, problems } = TaskGraph.analyze([t("a", "b"), t("b", "a"), t("c", "a")]);
   assert.equal(graph, undefined);
   assert.equal(problems.length, 1, "the task behind the cycle is not a cycle of its own");
@@ -40,7 +40,32 @@ test("a long chain (100 000 tasks) is analysed without deep recursion", () => {
   tasks[0].dependencies = [`t${n - 1}`];
   const { problems } = TaskGraph.analyze(tasks);
   assert.equal(problems.length, 1);
-  assert.match(problems[0].message, /^cycle: t0 -> t99999 -> t99998/);
+  assert.match(
+    problems[0].message,
+    /^cycle of 100000 tasks: t0 -> t99999 -> t99998 -> .* -> … 99991 more … -> t1 -> t0 \(/,
+  );
+});
+
+test("a long cycle's message gives its length and both ends, short enough to print whole", () => {
+  const n = 1000;
+  const { problems } = TaskGraph.analyze(Array.from({ length: n }, (_, i) => t(`c${i}`, `c${(i + 1) % n}`)));
+  assert.equal(
+    problems[0].message,
+    'cycle of 1000 tasks: c0 -> c1 -> c2 -> c3 -> c4 -> c5 -> c6 -> c7 -> … 991 more … -> c999 -> c0 (-> means "depends on")',
+  );
+});
+
+test("100 000 unknown dependencies: every one reported, suggestions only for those a message prints", () => {
+  const n = 100_000;
+  const tasks = Array.from({ length: n }, (_, i) => t(`t${i}`, `u${i}`));
+  const t0 = performance.now();
+  const { problems } = TaskGraph.analyze(tasks);
+  const ms = performance.now() - t0;
+  assert.equal(problems.length, n);
+  assert.equal(problems[0].hint, 'did you mean "t0"?');
+  assert.equal(problems.filter((p) => p.hint?.startsWith("did you mean")).length, 15);
+  // One suggestion per problem scanned every name: minutes here. Generous, not a benchmark.
+  assert.ok(ms < 20_000, `${ms} ms`);
 });
 
 test("ready queue: highest priority first, file order among equals", () => {
@@ -57,7 +82,7 @@ test("a cycle through 300 000 tasks, and 100 000 separate cycles, are reported w
   const ring = Array.from({ length: n }, (_, i) => t(`r${i}`, `r${(i + 1) % n}`));
   const one = TaskGraph.analyze(ring).problems;
   assert.equal(one.length, 1);
-  assert.match(one[0].message, /^cycle: r0 -> r1 -> r2 -> /);
+  assert.match(one[0].message, /^cycle of 300000 tasks: r0 -> r1 -> r2 -> /);
   const pairs = Array.from({ length: 200_000 }, (_, i) => t(`p${i}`, `p${i ^ 1}`));
   assert.equal(TaskGraph.analyze(pairs).problems.length, 100_000);
 });
