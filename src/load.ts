@@ -6,17 +6,11 @@
  */
 import { readFile } from "node:fs/promises";
 import process from "node:process";
-import {
-  findNodeAtLocation,
-  type Node,
-  parse as parseJsonc,
-  type ParseError,
-  parseTree,
-  printParseErrorCode,
-} from "./deps/jsonc_parser.ts";
+import { parse as parseJsonc, type ParseError, printParseErrorCode } from "./deps/jsonc_parser.ts";
 import { readFailure, TaskFileError } from "./errors.ts";
 import { TaskGraph } from "./graph.ts";
 import { concatBytes } from "./output/bytes.ts";
+import { Positions } from "./positions.ts";
 import type { Problem, Task } from "./task.ts";
 import { checkSchema } from "./validate.ts";
 
@@ -135,51 +129,6 @@ function parseJson(text: string, path: string): unknown {
 /** `CloseBraceExpected` → `close brace expected`. */
 function describeSyntaxError(code: string): string {
   return code.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
-}
-
-/** Line and column of offsets and JSON paths in one text; the tree is parsed only when asked. */
-class Positions {
-  readonly #text: string;
-  #lineStarts?: number[];
-  #tree?: Node;
-
-  constructor(text: string) {
-    this.#text = text;
-  }
-
-  /** 1-based line and column of a character offset. */
-  at(offset: number): { line: number; column: number } {
-    this.#lineStarts ??= [0, ...[...this.#text.matchAll(/\n/g)].map((m) => m.index! + 1)];
-    const starts = this.#lineStarts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - starts[lo] + 1 };
-  }
-
-  /** Fills in line and column from each problem's JSON path (the nearest existing node). */
-  locate(problems: Problem[]): Problem[] {
-    if (problems.length === 0) return problems;
-    try {
-      this.#tree ??= parseTree(this.#text, [], { allowTrailingComma: true });
-    } catch (e) {
-      // Nested too deeply for the (recursive) tree parser: the problems go without a place.
-      if (!(e instanceof RangeError)) throw e;
-    }
-    return problems.map(({ path, ...problem }) => {
-      if (!path || !this.#tree) return problem;
-      let node: Node | undefined;
-      for (let n = path.length; n >= 0 && !node; n--) node = findNodeAtLocation(this.#tree, path.slice(0, n));
-      if (!node) return problem;
-      // A property's place is its key, which is where a reader looks for a misspelling.
-      const at = node.parent?.type === "property" ? node.parent.offset : node.offset;
-      return { ...problem, ...this.at(at) };
-    });
-  }
 }
 
 function decode(bytes: Uint8Array, path: string): string {

@@ -91,7 +91,7 @@ test("graph problems: duplicates, unknown and self dependencies and cycles, all 
 ]}`);
   assert.equal(e.problems.length, 4);
   const [dup, unknown, self, cycle] = e.problems;
-  assert.match(cycle.message, /^cycle: x -> y -> x/);
+  assert.match(cycle.message, /^cycle of 2 tasks: x -> y -> x/);
   assert.match(dup.message, /duplicate task name/);
   assert.equal(dup.line, 3);
   assert.match(unknown.message, /unknown dependency "tsk1"/);
@@ -115,8 +115,8 @@ test("a cycle is printed as a path, at the dependency that closes it", () => {
   {"name": "behind", "type": "exec", "arguments": "true", "dependencies": ["x"]}
 ]}`);
   assert.deepEqual(e.problems.map((p) => p.message.split(" (")[0]), [
-    "cycle: a -> c -> b -> a",
-    "cycle: x -> y -> x",
+    "cycle of 3 tasks: a -> c -> b -> a",
+    "cycle of 2 tasks: x -> y -> x",
   ]);
   assert.equal(e.problems[0].line, 2);
 });
@@ -179,4 +179,13 @@ test("a long list of problems is cut to one screen", () => {
   assert.equal(e.problems.length, 40);
   assert.ok(e.message.split("\n").length <= 35, "fits on a screen");
   assert.match(e.message, /… and 25 more$/);
+});
+
+test("a problem deep inside 20 000 nested brackets still gets its line and column", () => {
+  const deep = "[".repeat(20_000) + "]".repeat(20_000);
+  const e = problemsOf(`{"tasks": [
+  {"name": "a", "type": "exec", "arguments": "true", "dependencies": ${deep}}
+]}`);
+  assert.equal(e.problems.length, 1);
+  assert.deepEqual([e.problems[0].line, e.problems[0].column], [2, 71]);
 });

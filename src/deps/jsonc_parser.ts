@@ -4,11 +4,4 @@
  *
  * @module
  */
-export {
-  findNodeAtLocation,
-  type Node,
-  parse,
-  type ParseError,
-  parseTree,
-  printParseErrorCode,
-} from "npm:jsonc-parser@^3.3.1";
+export { createScanner, parse, type ParseError, printParseErrorCode } from "npm:jsonc-parser@^3.3.1";
