@@ -13,6 +13,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   criticalPath,
+  INVALID_KINDS,
+  invalidTaskFile,
   makefile,
   ninjaFile,
   outputWorkload,
@@ -32,7 +34,7 @@ const USAGE = `Usage: deno task bench [options]
                  the full run takes about 8)
   --runs N       runs per runner, median reported (default 3)
   --seeds N      seeds of the limited (-j 4) sweep (default 10)
-  --only LIST    workloads to run, comma-separated: spawn,makespan,limited,overhead,output
+  --only LIST    workloads to run, comma-separated: spawn,makespan,limited,overhead,output,invalid
   --json PATH    also write every raw measurement as JSON to PATH
 `;
 
@@ -54,8 +56,8 @@ if (values.help) {
 const quick = values.quick ?? false;
 const runs = Number(values.runs ?? (quick ? 1 : 3));
 const seeds = Number(values.seeds ?? (quick ? 3 : 10));
-const workloads = (values.only ?? "spawn,makespan,limited,overhead,output").split(",");
-const WORKLOADS = ["spawn", "makespan", "limited", "overhead", "output"];
+const WORKLOADS = ["spawn", "makespan", "limited", "overhead", "output", "invalid"];
+const workloads = (values.only ?? WORKLOADS.join(",")).split(",");
 const bad = workloads.find((w) => !WORKLOADS.includes(w));
 if (bad !== undefined || !(runs >= 1 && Number.isInteger(runs)) || !(seeds >= 1 && Number.isInteger(seeds))) {
   console.error(
@@ -606,6 +608,32 @@ async function outputBench(): Promise<void> {
   });
 }
 
+async function invalidBench(): Promise<void> {
+  const n = 100_000;
+  console.log(`\ninvalid: dagrun check on ${n / 1000}k-task files that must be refused (exit 2)`);
+  const d = dir("invalid");
+  const runners: Record<string, () => Promise<Measured>> = {};
+  for (const kind of INVALID_KINDS) {
+    const file = join(d, `${kind.replaceAll(" ", "-")}.json`);
+    writeFileSync(file, invalidTaskFile(kind, n));
+    runners[kind] = () =>
+      measure([...dagrun, "check", file]).then((m) => ({ ...m, code: m.code === 2 ? 0 : 1 }));
+  }
+  const r = await alternate("invalid", runners);
+  for (const kind of INVALID_KINDS) {
+    const ms = med(r[kind]);
+    row({
+      workload: "invalid",
+      measure: `check, ${n / 1000}k tasks, ${kind}`,
+      dagrun: s(ms),
+      peer: "-",
+      ratio: "-",
+      target: "< 2 s",
+      met: ms < 2000,
+    });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const machine = {
@@ -636,6 +664,7 @@ const benches: Record<string, () => Promise<void>> = {
   limited: limitedBench,
   overhead: overheadBench,
   output: outputBench,
+  invalid: invalidBench,
 };
 for (const w of workloads) await benches[w]();
 printTable();

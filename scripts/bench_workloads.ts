@@ -178,3 +178,25 @@ export function outputWorkload(n: number, lines: number): { taskFile: string; sc
     script: names.map((name) => `${outputCommand(name, lines)} &`).join("\n") + "\nwait\n",
   };
 }
+
+/** The invalid task files `check` must reject in linear time, by the mistake each holds. */
+export const INVALID_KINDS = ["unknown dependencies", "duplicate names", "one long cycle"] as const;
+
+/**
+ * A task file of `n` tasks that is wrong in the way `kind` says: every task depends on a missing
+ * name one edit away from a real one (the worst case for "did you mean"), every name is used
+ * twice, or every task depends on the next and the last on the first.
+ */
+export function invalidTaskFile(kind: typeof INVALID_KINDS[number], n: number): string {
+  const tasks = [];
+  for (let i = 0; i < n; i++) {
+    const name = kind === "duplicate names" ? `t${i >> 1}` : `t${i}`;
+    const deps = kind === "unknown dependencies"
+      ? [`u${i}`]
+      : kind === "one long cycle"
+      ? [`t${(i + 1) % n}`]
+      : [];
+    tasks.push(JSON.stringify({ name, type: "exec", arguments: "true", dependencies: deps }));
+  }
+  return `{"tasks": [\n${tasks.join(",\n")}\n]}\n`;
+}
