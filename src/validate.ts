@@ -3,12 +3,24 @@
  *
  * @module
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "./deps/ajv.ts";
 import { taskFileSchema } from "./schema.ts";
+import { validate as generatedValidate } from "./schema_validator.ts";
 import { closest } from "./suggest.ts";
 import type { Problem } from "./task.ts";
 
-let compiled: ValidateFunction | undefined;
+/** One schema error, as ajv reports it (the fields we read of its `ErrorObject`). */
+interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/**
+ * The task file schema compiled ahead of time by `scripts/gen_schema.ts` (ajv's standalone code,
+ * every error at once): the start pays neither ajv's loading nor its compiling.
+ */
+const compiled = generatedValidate as ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 
 /** Task properties the schema describes; anything else gets a warning. */
 const KNOWN_TASK_PROPERTIES = Object.keys(taskFileSchema.properties.tasks.items.properties);
@@ -25,7 +37,6 @@ const KNOWN_TASK_PROPERTIES = Object.keys(taskFileSchema.properties.tasks.items.
  * ```
  */
 export function checkSchema(data: unknown): { errors: Problem[]; warnings: Problem[] } {
-  compiled ??= new Ajv({ allErrors: true, strict: false }).compile(taskFileSchema);
   const errors = compiled(data) ? [] : (compiled.errors ?? []).map((e) => toProblem(e, data));
   return { errors, warnings: errors.length ? [] : unknownProperties(data as TaskList) };
 }
@@ -71,14 +82,14 @@ function unknownProperties(data: TaskList): Problem[] {
 }
 
 /** Turns an ajv error into a sentence a user can act on. */
-function toProblem(e: ErrorObject, data: unknown): Problem {
+function toProblem(e: SchemaError, data: unknown): Problem {
   const path = e.instancePath.split("/").slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
   const taskName = path[0] === "tasks" && typeof path[1] === "number"
     ? (data as TaskList).tasks[path[1]]?.name
     : undefined;
   const task = typeof taskName === "string" ? taskName : undefined;
   const where = path.length > 2 ? JSON.stringify(String(path.at(-1))) : path.length ? "value" : "file";
-  const params = e.params as Record<string, unknown>;
+  const params = e.params;
   switch (e.keyword) {
     case "required":
       return {
