@@ -55,7 +55,7 @@ async function dispatch(args: string[], io: CliIO): Promise<number> {
     return await (command ? command(args.slice(1), io) : runCommand(args, io));
   } catch (e) {
     if (e instanceof UsageError) {
-      io.write("stderr", `dagrun: ${e.message}\nRun "dagrun --help" for usage.\n`);
+      io.write("stderr", `dagrun: ${e.message}\n${e.help ? 'Run "dagrun --help" for usage.\n' : ""}`);
       return EXIT.usage;
     }
     if (e instanceof TaskFileError) {
@@ -79,6 +79,6 @@ if (isMain()) {
   const code = await main(process.argv.slice(2));
   // On Node, writes to a pipe are asynchronous and process.exit drops what is still queued (the
   // end of a megabyte-long line, the report): wait until both streams have written everything.
-  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write("", done))));
+  await processIO.drain!();
   process.exit(code);
 }

@@ -34,6 +34,8 @@ export interface CliIO {
   env?: Readonly<Record<string, string | undefined>>;
   /** Writes out whatever `write` still holds; `main` calls it before it returns. */
   flush?: () => void;
+  /** Writes out whatever `write` holds and settles once the streams have taken all of it. */
+  drain?: () => Promise<void>;
   /** Aborted when stdout takes no more (its reader, such as `head -1`, closed the pipe). Default: never. */
   closed?: AbortSignal;
 }
@@ -67,17 +69,27 @@ export const processIO: CliIO = {
   closed: stdoutClosed.signal,
   write: processWrites.write,
   flush: () => processWrites.flush(),
+  drain: () => {
+    processWrites.flush();
+    // On Node, writes to a pipe are asynchronous: the callback of an empty write comes after them.
+    return Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write("", done))))
+      .then(() => {});
+  },
   isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
   columns: () => process.stderr.columns,
   env: process.env,
 };
 
-/** Thrown for a command line that cannot be obeyed; `main` prints it with a pointer to --help. */
+/** Thrown for a command line that cannot be obeyed; `main` prints it, with a pointer to --help unless `help` is false. */
 export class UsageError extends Error {
+  /** Whether the message ends with a pointer to `--help`: not for a mistake --help cannot explain. */
+  readonly help: boolean;
+
   /** Makes the error with a message fit to print. */
-  constructor(message: string) {
+  constructor(message: string, options: { help?: boolean } = {}) {
     super(message);
     this.name = "UsageError";
+    this.help = options.help ?? true;
   }
 }
 

@@ -15,7 +15,7 @@ import { builtinExecutors, type FailurePolicy, run, type RunOptions } from "../s
 import { analyzeTimings, formatTimings } from "../report/critical_path.ts";
 import { type ColorMode, Colors, useColor } from "../report/colors.ts";
 import { DryRunReporter } from "../report/dry_run.ts";
-import { writeJsonFile, writeJsonReport } from "../report/json.ts";
+import { outputPathProblem, writeJsonFile } from "../report/json.ts";
 import { StatusLine } from "../report/status.ts";
 import { type OutputMode, TextReporter } from "../report/text.ts";
 import { TraceRecorder } from "../report/trace.ts";
@@ -53,6 +53,7 @@ export const RUN_OPTIONS = {
  */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const o = parseRunArgs(args);
+  checkOutputPaths(o);
   const file = await loadWithWarnings(o.path, io);
   const weight = o.history === undefined ? undefined : historyWeight(await loadHistory(o.history));
   const selection = selectTasks(file.graph, { targets: o.targets, exclude: o.exclude, file: file.path });
@@ -94,9 +95,46 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     reporters.stopStatus();
   }
   reporters.finish(report, o.timings);
-  if (o.trace !== undefined) await writeJsonFile(o.trace, reporters.trace!.trace());
-  if (o.reportJson !== undefined) await writeJsonReport(o.reportJson, report);
-  return report.interrupted ? EXIT.interrupted : report.ok ? EXIT.ok : EXIT.failed;
+  // What is written to the terminal comes first, also when a file is `/dev/stdout`.
+  await io.drain?.();
+  let written = true;
+  if (o.trace !== undefined) {
+    written = await writeFile(io, "--trace", o.trace, () => reporters.trace!.trace());
+  }
+  if (o.reportJson !== undefined) {
+    written = await writeFile(io, "--report-json", o.reportJson, () => report) && written;
+  }
+  if (report.interrupted) return EXIT.interrupted;
+  return report.ok && written ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * Names of dagrun's own stdout and stderr: written through the stream, after the text, rather than
+ * opened again by path (which fails for a socket, as Node's `child_process` pipes are).
+ */
+const OWN_STREAMS: Readonly<Record<string, "stdout" | "stderr">> = {
+  "/dev/stdout": "stdout",
+  "/dev/fd/1": "stdout",
+  "/proc/self/fd/1": "stdout",
+  "/dev/stderr": "stderr",
+  "/dev/fd/2": "stderr",
+  "/proc/self/fd/2": "stderr",
+};
+
+/**
+ * Writes an output file at the end of the run; a failure that the check before the run could not
+ * foresee (a full disk) is one line on stderr, and `false`.
+ */
+async function writeFile(io: CliIO, option: string, path: string, value: () => unknown): Promise<boolean> {
+  try {
+    const stream = OWN_STREAMS[path];
+    if (stream) io.write(stream, JSON.stringify(value(), null, 2) + "\n");
+    else await writeJsonFile(path, value());
+    return true;
+  } catch (e) {
+    io.write("stderr", `dagrun: cannot write ${option} ${path}: ${(e as Error).message}\n`);
+    return false;
+  }
 }
 
 /** The arguments of `dagrun run`, checked. */
@@ -154,6 +192,14 @@ function parseRunArgs(args: string[]): RunArgs {
     timings: values.timings === true,
     reportJson: values["report-json"],
   };
+}
+
+/** Refuses, before anything runs, an output file that could not be written at the end. */
+function checkOutputPaths(o: RunArgs): void {
+  for (const [option, path] of [["--report-json", o.reportJson], ["--trace", o.trace]] as const) {
+    const problem = path === undefined || o.dryRun ? undefined : outputPathProblem(path);
+    if (problem) throw new UsageError(`${option} ${JSON.stringify(path)}: ${problem}`, { help: false });
+  }
 }
 
 /** Colours for each stream, by `--color` and whether that stream is a terminal. */
