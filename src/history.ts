@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
-import { readFailure, TaskFileError } from "./errors.ts";
+import { readReportFile } from "./report/read.ts";
 import type { Task } from "./task.ts";
 
 const HINT = "pass a report written by --report-json, or leave out --history";
@@ -25,39 +24,9 @@ const HINT = "pass a report written by --report-json, or leave out --history";
  * ```
  */
 export async function loadHistory(path: string): Promise<Map<string, number>> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw new TaskFileError(path, [{
-      message: `cannot read the history file: ${readFailure(e)}`,
-      hint: HINT,
-    }]);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new TaskFileError(path, [{
-      message: `the history file is not JSON: ${(e as Error).message}`,
-      hint: HINT,
-    }]);
-  }
-  const tasks = (data as { tasks?: unknown })?.tasks;
-  const rows = Array.isArray(tasks) ? tasks as { name?: unknown; durationMs?: unknown }[] : [];
-  const valid = rows.every((t) =>
-    typeof t?.name === "string" &&
-    (t.durationMs === null || typeof t.durationMs === "number" && t.durationMs >= 0)
-  );
-  if (!Array.isArray(tasks) || !valid) {
-    throw new TaskFileError(path, [{
-      message:
-        'the history file is not a dagrun report: expected {"tasks": [{"name": …, "durationMs": …}, …]}',
-      hint: HINT,
-    }]);
-  }
+  const rows = await readReportFile(path, { what: "history file", hint: HINT });
   const durations = new Map<string, number>();
-  for (const t of rows) if (t.durationMs !== null) durations.set(t.name as string, t.durationMs as number);
+  for (const t of rows) if (t.durationMs !== null) durations.set(t.name, t.durationMs);
   return durations;
 }
 

@@ -155,7 +155,16 @@ test("graph: a bad format or report is exit 2 with a clear message", async () =>
   writeFileSync(notReport, "[1, 2]");
   const badReport = await runCli(["graph", example, "--report", notReport]);
   assert.equal(badReport.code, 2);
-  assert.match(badReport.stderr, /x\.json: not a dagrun report/);
+  assert.match(badReport.stderr, /x\.json: the report is not a dagrun report/);
+  const badStatus = join(tempDir(), "status.json");
+  writeFileSync(badStatus, JSON.stringify({ tasks: [{ name: "task1", status: "done", durationMs: 1 }] }));
+  assert.match(
+    (await runCli(["graph", example, "--report", badStatus])).stderr,
+    /status\.json: the report is not a dagrun report: expected \{"tasks"/,
+  );
+  const missing = await runCli(["graph", example, "--report", join(tempDir(), "gone.json")]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /gone\.json: cannot read the report: no such file/);
 });
 
 test("formatGraph: a selection's graph has only its tasks", () => {

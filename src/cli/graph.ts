@@ -4,12 +4,11 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { TaskFileError } from "../errors.ts";
 import type { TaskStatus } from "../events.ts";
 import { loadTaskFile } from "../load.ts";
 import { formatGraph } from "../report/graph.ts";
+import { readReportFile } from "../report/read.ts";
 import { selectTasks } from "../select.ts";
 import { type CliIO, EXIT, oneOf, UsageError, usageErrors } from "./common.ts";
 
@@ -48,28 +47,9 @@ export async function graphCommand(args: string[], io: CliIO): Promise<number> {
 
 /** Task statuses from a `--report-json` file. */
 async function readStatuses(path: string): Promise<Map<string, TaskStatus>> {
-  const fail = (message: string): never => {
-    throw new TaskFileError(path, [{ message, hint: "give a file written by dagrun --report-json" }]);
-  };
-  let report: { tasks?: { name?: unknown; status?: unknown }[] };
-  try {
-    report = JSON.parse(await readFile(path, "utf8"));
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    return fail(
-      code === "ENOENT"
-        ? "cannot read the report: no such file"
-        : `cannot read the report: ${(e as Error).message}`,
-    );
-  }
-  if (!Array.isArray(report?.tasks)) return fail('not a dagrun report: no "tasks" list');
-  const status = new Map<string, TaskStatus>();
-  for (const t of report.tasks) {
-    if (
-      typeof t?.name === "string" && (t.status === "ok" || t.status === "failed" || t.status === "skipped")
-    ) {
-      status.set(t.name, t.status);
-    }
-  }
-  return status;
+  const rows = await readReportFile(path, {
+    what: "report",
+    hint: "give a file written by dagrun --report-json",
+  });
+  return new Map(rows.map((t) => [t.name, t.status]));
 }
