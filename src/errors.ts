@@ -77,8 +77,16 @@ export function formatProblems(file: string, problems: readonly Problem[]): stri
  */
 export function formatProblem(file: string, p: Problem): string {
   const place = p.line === undefined ? file : `${file}:${p.line}:${p.column ?? 1}`;
-  const task = p.task === undefined ? "" : `task ${JSON.stringify(clip(p.task, MAX_NAME))}: `;
+  const task = p.task === undefined ? "" : `task ${printable(clip(p.task, MAX_NAME))}: `;
   return `${place}: ${task}${p.message}`;
+}
+
+/** A name in quotes, with every control character escaped (JSON leaves DEL and C1 as they are). */
+function printable(name: string): string {
+  return JSON.stringify(name).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /**

@@ -8,6 +8,7 @@
  * @module
  */
 import { MAX_LISTED, TaskFileError } from "./errors.ts";
+import { nameProblem } from "./names.ts";
 import { closest } from "./suggest.ts";
 import type { Problem, Task } from "./task.ts";
 
@@ -129,6 +130,8 @@ export class TaskGraph {
     const problems: Problem[] = [];
     const index = new Map<string, number>();
     tasks.forEach((task, i) => {
+      const bad = nameProblem(task.name, i);
+      if (bad) problems.push({ ...bad, path: ["tasks", i, "name"] });
       const first = index.get(task.name);
       if (first === undefined) index.set(task.name, i);
       else {

@@ -35,8 +35,11 @@ export const taskFileSchema = {
         required: ["name", "type", "arguments"],
         properties: {
           name: {
-            description: "Unique name of the task; dependencies refer to it.",
+            description: "Unique name of the task; dependencies refer to it. Not empty, and no control " +
+              "characters (C0, DEL, C1): names are printed on the terminal, one line each.",
             type: "string",
+            minLength: 1,
+            pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
             examples: ["build"],
           },
           type: {
@@ -85,9 +88,11 @@ export const taskFileSchema = {
             examples: ["packages/web"],
           },
           env: {
-            description: "Environment variables of an exec task, merged over dagrun's environment.",
+            description: "Environment variables of an exec task, merged over dagrun's environment. A name " +
+              "holds no '=' or NUL, a value no NUL (the system cannot pass them).",
             type: "object",
-            additionalProperties: { type: "string" },
+            propertyNames: { minLength: 1, pattern: "^[^=\\u0000]*$" },
+            additionalProperties: { type: "string", pattern: "^[^\\u0000]*$" },
             examples: [{ NODE_ENV: "production" }],
           },
         },

@@ -4,7 +4,10 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/dagrun/dagrun/schema/tasks.schema.json","title":"dagrun task file","description":"Tasks that dagrun runs with the most concurrency their dependencies allow.","type":"object","required":["tasks"],"properties":{"tasks":{"description":"The tasks, in any order; the report lists them in this order.","type":"array","items":{"type":"object","required":["name","type","arguments"],"properties":{"name":{"description":"Unique name of the task; dependencies refer to it.","type":"string","examples":["build"]},"type":{"description":"exec: a shell command. eval: the body of a JavaScript async function.","type":"string","enum":["exec","eval"]},"arguments":{"description":"The shell command (exec) or JavaScript source (eval: may use await, console and signal).","type":"string","examples":["make all","await new Promise((r) => setTimeout(r, 1000));"]},"dependencies":{"description":"Names of tasks that must succeed before this one starts.","type":"array","items":{"type":"string"}},"timeout":{"description":"Seconds the task may run; then an exec task's whole process group gets SIGTERM (SIGKILL after a grace period), an eval task's signal is aborted, and the task fails. Default: no limit, or the command line's --timeout.","type":"number","exclusiveMinimum":0,"examples":[60,0.5]},"retries":{"description":"How many more times to run the task if it fails (or times out). Dependents wait for the final attempt. Default: 0, or the command line's --retries.","type":"integer","minimum":0,"examples":[2]},"retryDelay":{"description":"Seconds to wait before the first retry; each further retry waits twice as long as the one before. Default: 1.","type":"number","minimum":0,"examples":[0.5]},"cwd":{"description":"Working directory of an exec task, relative to the folder of the task file (the current directory when the file is read from stdin). Default: dagrun's current directory.","type":"string","minLength":1,"examples":["packages/web"]},"env":{"description":"Environment variables of an exec task, merged over dagrun's environment.","type":"object","additionalProperties":{"type":"string"},"examples":[{"NODE_ENV":"production"}]}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/dagrun/dagrun/schema/tasks.schema.json","title":"dagrun task file","description":"Tasks that dagrun runs with the most concurrency their dependencies allow.","type":"object","required":["tasks"],"properties":{"tasks":{"description":"The tasks, in any order; the report lists them in this order.","type":"array","items":{"type":"object","required":["name","type","arguments"],"properties":{"name":{"description":"Unique name of the task; dependencies refer to it. Not empty, and no control characters (C0, DEL, C1): names are printed on the terminal, one line each.","type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","examples":["build"]},"type":{"description":"exec: a shell command. eval: the body of a JavaScript async function.","type":"string","enum":["exec","eval"]},"arguments":{"description":"The shell command (exec) or JavaScript source (eval: may use await, console and signal).","type":"string","examples":["make all","await new Promise((r) => setTimeout(r, 1000));"]},"dependencies":{"description":"Names of tasks that must succeed before this one starts.","type":"array","items":{"type":"string"}},"timeout":{"description":"Seconds the task may run; then an exec task's whole process group gets SIGTERM (SIGKILL after a grace period), an eval task's signal is aborted, and the task fails. Default: no limit, or the command line's --timeout.","type":"number","exclusiveMinimum":0,"examples":[60,0.5]},"retries":{"description":"How many more times to run the task if it fails (or times out). Dependents wait for the final attempt. Default: 0, or the command line's --retries.","type":"integer","minimum":0,"examples":[2]},"retryDelay":{"description":"Seconds to wait before the first retry; each further retry waits twice as long as the one before. Default: 1.","type":"number","minimum":0,"examples":[0.5]},"cwd":{"description":"Working directory of an exec task, relative to the folder of the task file (the current directory when the file is read from stdin). Default: dagrun's current directory.","type":"string","minLength":1,"examples":["packages/web"]},"env":{"description":"Environment variables of an exec task, merged over dagrun's environment. A name holds no '=' or NUL, a value no NUL (the system cannot pass them).","type":"object","propertyNames":{"minLength":1,"pattern":"^[^=\\u0000]*$"},"additionalProperties":{"type":"string","pattern":"^[^\\u0000]*$"},"examples":[{"NODE_ENV":"production"}]}}}}}};
+const pattern0 = new RegExp("^[^\\u0000-\\u001f\\u007f-\\u009f]*$", "u");
+const pattern1 = new RegExp("^[^=\\u0000]*$", "u");
+const pattern2 = new RegExp("^[^\\u0000]*$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://github.com/dagrun/dagrun/schema/tasks.schema.json" */;
@@ -59,8 +62,10 @@ vErrors.push(err3);
 errors++;
 }
 if(data1.name !== undefined){
-if(typeof data1.name !== "string"){
-const err4 = {instancePath:instancePath+"/tasks/" + i0+"/name",schemaPath:"#/properties/tasks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data2 = data1.name;
+if(typeof data2 === "string"){
+if(data2.length < 1){
+const err4 = {instancePath:instancePath+"/tasks/" + i0+"/name",schemaPath:"#/properties/tasks/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -69,11 +74,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data1.type !== undefined){
-let data3 = data1.type;
-if(typeof data3 !== "string"){
-const err5 = {instancePath:instancePath+"/tasks/" + i0+"/type",schemaPath:"#/properties/tasks/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern0.test(data2)){
+const err5 = {instancePath:instancePath+"/tasks/" + i0+"/name",schemaPath:"#/properties/tasks/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -82,8 +84,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!((data3 === "exec") || (data3 === "eval"))){
-const err6 = {instancePath:instancePath+"/tasks/" + i0+"/type",schemaPath:"#/properties/tasks/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema11.properties.tasks.items.properties.type.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err6 = {instancePath:instancePath+"/tasks/" + i0+"/name",schemaPath:"#/properties/tasks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -93,14 +96,37 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data1.arguments !== undefined){
-if(typeof data1.arguments !== "string"){
-const err7 = {instancePath:instancePath+"/tasks/" + i0+"/arguments",schemaPath:"#/properties/tasks/items/properties/arguments/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data1.type !== undefined){
+let data3 = data1.type;
+if(typeof data3 !== "string"){
+const err7 = {instancePath:instancePath+"/tasks/" + i0+"/type",schemaPath:"#/properties/tasks/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+if(!((data3 === "exec") || (data3 === "eval"))){
+const err8 = {instancePath:instancePath+"/tasks/" + i0+"/type",schemaPath:"#/properties/tasks/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema11.properties.tasks.items.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data1.arguments !== undefined){
+if(typeof data1.arguments !== "string"){
+const err9 = {instancePath:instancePath+"/tasks/" + i0+"/arguments",schemaPath:"#/properties/tasks/items/properties/arguments/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -111,33 +137,7 @@ if(Array.isArray(data5)){
 const len1 = data5.length;
 for(let i1=0; i1<len1; i1++){
 if(typeof data5[i1] !== "string"){
-const err8 = {instancePath:instancePath+"/tasks/" + i0+"/dependencies/" + i1,schemaPath:"#/properties/tasks/items/properties/dependencies/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/tasks/" + i0+"/dependencies",schemaPath:"#/properties/tasks/items/properties/dependencies/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data1.timeout !== undefined){
-let data7 = data1.timeout;
-if(typeof data7 == "number"){
-if(data7 <= 0 || isNaN(data7)){
-const err10 = {instancePath:instancePath+"/tasks/" + i0+"/timeout",schemaPath:"#/properties/tasks/items/properties/timeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+const err10 = {instancePath:instancePath+"/tasks/" + i0+"/dependencies/" + i1,schemaPath:"#/properties/tasks/items/properties/dependencies/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -147,8 +147,9 @@ vErrors.push(err10);
 errors++;
 }
 }
+}
 else {
-const err11 = {instancePath:instancePath+"/tasks/" + i0+"/timeout",schemaPath:"#/properties/tasks/items/properties/timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err11 = {instancePath:instancePath+"/tasks/" + i0+"/dependencies",schemaPath:"#/properties/tasks/items/properties/dependencies/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -158,10 +159,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data1.retries !== undefined){
-let data8 = data1.retries;
-if(!((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8)))){
-const err12 = {instancePath:instancePath+"/tasks/" + i0+"/retries",schemaPath:"#/properties/tasks/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data1.timeout !== undefined){
+let data7 = data1.timeout;
+if(typeof data7 == "number"){
+if(data7 <= 0 || isNaN(data7)){
+const err12 = {instancePath:instancePath+"/tasks/" + i0+"/timeout",schemaPath:"#/properties/tasks/items/properties/timeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -170,9 +172,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(typeof data8 == "number"){
-if(data8 < 0 || isNaN(data8)){
-const err13 = {instancePath:instancePath+"/tasks/" + i0+"/retries",schemaPath:"#/properties/tasks/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err13 = {instancePath:instancePath+"/tasks/" + i0+"/timeout",schemaPath:"#/properties/tasks/items/properties/timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -182,12 +184,10 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
-if(data1.retryDelay !== undefined){
-let data9 = data1.retryDelay;
-if(typeof data9 == "number"){
-if(data9 < 0 || isNaN(data9)){
-const err14 = {instancePath:instancePath+"/tasks/" + i0+"/retryDelay",schemaPath:"#/properties/tasks/items/properties/retryDelay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data1.retries !== undefined){
+let data8 = data1.retries;
+if(!((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8)))){
+const err14 = {instancePath:instancePath+"/tasks/" + i0+"/retries",schemaPath:"#/properties/tasks/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -196,9 +196,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/tasks/" + i0+"/retryDelay",schemaPath:"#/properties/tasks/items/properties/retryDelay/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(typeof data8 == "number"){
+if(data8 < 0 || isNaN(data8)){
+const err15 = {instancePath:instancePath+"/tasks/" + i0+"/retries",schemaPath:"#/properties/tasks/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -208,11 +208,12 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data1.cwd !== undefined){
-let data10 = data1.cwd;
-if(typeof data10 === "string"){
-if(data10.length < 1){
-const err16 = {instancePath:instancePath+"/tasks/" + i0+"/cwd",schemaPath:"#/properties/tasks/items/properties/cwd/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data1.retryDelay !== undefined){
+let data9 = data1.retryDelay;
+if(typeof data9 == "number"){
+if(data9 < 0 || isNaN(data9)){
+const err16 = {instancePath:instancePath+"/tasks/" + i0+"/retryDelay",schemaPath:"#/properties/tasks/items/properties/retryDelay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -223,7 +224,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/tasks/" + i0+"/cwd",schemaPath:"#/properties/tasks/items/properties/cwd/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err17 = {instancePath:instancePath+"/tasks/" + i0+"/retryDelay",schemaPath:"#/properties/tasks/items/properties/retryDelay/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -233,12 +234,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data1.env !== undefined){
-let data11 = data1.env;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key0 in data11){
-if(typeof data11[key0] !== "string"){
-const err18 = {instancePath:instancePath+"/tasks/" + i0+"/env/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tasks/items/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data1.cwd !== undefined){
+let data10 = data1.cwd;
+if(typeof data10 === "string"){
+if(data10.length < 1){
+const err18 = {instancePath:instancePath+"/tasks/" + i0+"/cwd",schemaPath:"#/properties/tasks/items/properties/cwd/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -248,9 +248,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
 else {
-const err19 = {instancePath:instancePath+"/tasks/" + i0+"/env",schemaPath:"#/properties/tasks/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err19 = {instancePath:instancePath+"/tasks/" + i0+"/cwd",schemaPath:"#/properties/tasks/items/properties/cwd/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -260,9 +259,14 @@ vErrors.push(err19);
 errors++;
 }
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/tasks/" + i0,schemaPath:"#/properties/tasks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data1.env !== undefined){
+let data11 = data1.env;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key0 in data11){
+const _errs25 = errors;
+if(typeof key0 === "string"){
+if(key0.length < 1){
+const err20 = {instancePath:instancePath+"/tasks/" + i0+"/env",schemaPath:"#/properties/tasks/items/properties/env/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key0};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -271,10 +275,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/tasks",schemaPath:"#/properties/tasks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(!pattern1.test(key0)){
+const err21 = {instancePath:instancePath+"/tasks/" + i0+"/env",schemaPath:"#/properties/tasks/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=\\u0000]*$"},message:"must match pattern \""+"^[^=\\u0000]*$"+"\"",propertyName:key0};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -284,14 +286,87 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
-else {
-const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid6 = _errs25 === errors;
+if(!valid6){
+const err22 = {instancePath:instancePath+"/tasks/" + i0+"/env",schemaPath:"#/properties/tasks/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err22];
 }
 else {
 vErrors.push(err22);
+}
+errors++;
+}
+}
+for(const key1 in data11){
+let data12 = data11[key1];
+if(typeof data12 === "string"){
+if(!pattern2.test(data12)){
+const err23 = {instancePath:instancePath+"/tasks/" + i0+"/env/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tasks/items/properties/env/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000]*$"},message:"must match pattern \""+"^[^\\u0000]*$"+"\""};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/tasks/" + i0+"/env/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tasks/items/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/tasks/" + i0+"/env",schemaPath:"#/properties/tasks/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/tasks/" + i0,schemaPath:"#/properties/tasks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/tasks",schemaPath:"#/properties/tasks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { taskFileSchema } from "./schema.ts";
+import { controlCharAt, nameProblem } from "./names.ts";
 import { validate as generatedValidate } from "./schema_validator.ts";
 import { closest } from "./suggest.ts";
 import type { Problem } from "./task.ts";
@@ -14,6 +15,8 @@ interface SchemaError {
   instancePath: string;
   params: Record<string, unknown>;
   message?: string;
+  /** Set on the error a property's name caused, under `propertyNames`. */
+  propertyName?: string;
 }
 
 /**
@@ -37,8 +40,38 @@ const KNOWN_TASK_PROPERTIES = Object.keys(taskFileSchema.properties.tasks.items.
  * ```
  */
 export function checkSchema(data: unknown): { errors: Problem[]; warnings: Problem[] } {
-  const errors = compiled(data) ? [] : (compiled.errors ?? []).map((e) => toProblem(e, data));
+  // An error about a property's name comes twice: as "propertyNames", and as the rule it broke.
+  const errors = compiled(data)
+    ? []
+    : (compiled.errors ?? []).filter((e) => e.propertyName === undefined).map((e) => toProblem(e, data));
+  if (errors.length === 0) errors.push(...tooLong(data as TaskList));
   return { errors, warnings: errors.length ? [] : unknownProperties(data as TaskList) };
+}
+
+/**
+ * The longest exec command, in bytes, the system takes: Linux passes at most 128 KiB (with its
+ * final NUL) in one argument, and `sh -c` gets the command as one. Longer ones failed only when
+ * the task ran (`Argument list too long`, `spawn E2BIG`), after the tasks before it.
+ */
+export const MAX_COMMAND_BYTES = 128 * 1024 - 1;
+
+function tooLong(data: TaskList): Problem[] {
+  const problems: Problem[] = [];
+  data.tasks.forEach((task, i) => {
+    const command = task.arguments as string;
+    // Only a command of more than a third of the limit in characters can pass it in bytes.
+    if (task.type !== "exec" || command.length * 3 <= MAX_COMMAND_BYTES) return;
+    const bytes = new TextEncoder().encode(command).length;
+    if (bytes <= MAX_COMMAND_BYTES) return;
+    problems.push({
+      message:
+        `the command is ${bytes} bytes long; the system runs at most ${MAX_COMMAND_BYTES} in one command`,
+      task: controlCharAt(task.name as string) < 0 ? task.name as string : undefined,
+      path: ["tasks", i, "arguments"],
+      hint: "put the command in a script file and run that script",
+    });
+  });
+  return problems;
 }
 
 interface TaskList {
@@ -87,9 +120,15 @@ function toProblem(e: SchemaError, data: unknown): Problem {
   const taskName = path[0] === "tasks" && typeof path[1] === "number"
     ? (data as TaskList).tasks[path[1]]?.name
     : undefined;
-  const task = typeof taskName === "string" ? taskName : undefined;
-  const where = path.length > 2 ? JSON.stringify(String(path.at(-1))) : path.length ? "value" : "file";
-  const params = e.params;
+  // A name that is not fit to print is not printed: the problem's place says which task it is.
+  const task = typeof taskName === "string" && controlCharAt(taskName) < 0 ? taskName : undefined;
+  const where = (typeof taskName === "string" && task === undefined ? `task #${Number(path[1]) + 1}: ` : "") +
+    placeOf(path);
+  const value = valueAt(data, path);
+  const params = e.params as Record<string, unknown>;
+  if (path.length === 3 && path[2] === "name" && (e.keyword === "minLength" || e.keyword === "pattern")) {
+    return { ...nameProblem(value as string, path[1] as number)!, path };
+  }
   switch (e.keyword) {
     case "required":
       return {
@@ -109,12 +148,14 @@ function toProblem(e: SchemaError, data: unknown): Problem {
       };
     case "type":
       return {
-        message: `${where} must be ${article(String(params.type))}`,
+        message: `${where} must be ${
+          path[2] === "dependencies" && path.length === 4
+            ? "a task name (a string)"
+            : article(String(params.type))
+        }, got ${describe(value)}`,
         task,
         path,
-        hint: path[0] === "tasks" && path.length === 1
-          ? '"tasks" is a list: "tasks": [ { "name": …, "type": …, "arguments": … } ]'
-          : `write it as ${article(String(params.type))}`,
+        hint: typeHint(path, value, String(params.type)),
       };
     case "minimum":
     case "exclusiveMinimum":
@@ -124,11 +165,70 @@ function toProblem(e: SchemaError, data: unknown): Problem {
         path,
         hint: RANGE_HINTS[String(path.at(-1))],
       };
+    case "propertyNames":
+      return {
+        message: `${where} has a variable named ${
+          JSON.stringify(params.propertyName)
+        }, which the system cannot pass`,
+        task,
+        path,
+        hint: "an environment variable's name is not empty and holds no '=' and no NUL",
+      };
+    case "pattern":
+      return {
+        message: `${where} contains a NUL character (\\0), which the system cannot pass`,
+        task,
+        path,
+        hint: "remove the NUL: an environment variable's value cannot hold one",
+      };
     case "minLength":
       return { message: `${where} must not be empty`, task, path, hint: "remove it, or give a value" };
-    default:
-      return { message: `${where} ${e.message ?? "is invalid"}`, task, path };
   }
+  return { message: `${where} ${e.message ?? "is invalid"}`, task, path };
+}
+
+/**
+ * Where a value is, as a reader of the file names it: `file`, `"tasks"`, `task #3`, `"timeout"`
+ * (a property of a task), `dependencies[0]`, `env "A"`.
+ */
+function placeOf(path: (string | number)[]): string {
+  if (path.length === 0) return "file";
+  if (path.length === 1) return JSON.stringify(String(path[0]));
+  if (path.length === 2) return `task #${Number(path[1]) + 1}`;
+  if (path.length === 3) return JSON.stringify(String(path[2]));
+  return path.slice(3).reduce<string>(
+    (place, key) => place + (typeof key === "number" ? `[${key}]` : ` ${JSON.stringify(key)}`),
+    String(path[2]),
+  );
+}
+
+function valueAt(data: unknown, path: (string | number)[]): unknown {
+  let value = data;
+  for (const key of path) value = (value as Record<string | number, unknown>)?.[key];
+  return value;
+}
+
+/** A value in a few words: `1`, `null`, `a list`, `an object`, `"text"` (clipped). */
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value !== null && typeof value === "object") return "an object";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+function typeHint(path: (string | number)[], value: unknown, type: string): string {
+  if (path.length === 0) {
+    return Array.isArray(value)
+      ? 'put the list in an object: {"tasks": [ … ]}'
+      : 'the file must be an object like {"tasks": [ { "name": …, "type": …, "arguments": … } ]}';
+  }
+  if (path[0] === "tasks" && path.length === 1) {
+    return '"tasks" is a list: "tasks": [ { "name": …, "type": …, "arguments": … } ]';
+  }
+  if (type === "string" && (typeof value === "number" || typeof value === "boolean")) {
+    return `write it in quotes: "${value}"`;
+  }
+  return `write it as ${article(type)}`;
 }
 
 function article(type: string): string {

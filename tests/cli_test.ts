@@ -283,3 +283,37 @@ test("eval: an exception is printed for its task; a stray timer's error and a fo
   assert.match(result.stdout, /\n {2}throws +failed .*Error: snippet failed\n/);
   assert.match(result.stdout, /4 tasks: 3 ok, 1 failed, 0 skipped/);
 });
+
+test("a command at the system's limit runs; one byte more is refused before anything runs (exit 2)", async () => {
+  // `: ` and a comment: a shell builtin, so it goes through `sh -c` as one argument.
+  const atLimit = `: ${"x".repeat(131_071 - 2)}`;
+  const ok = await runCli([taskFile({ tasks: [{ name: "max", type: "exec", arguments: atLimit }] })]);
+  assert.equal(ok.code, 0, ok.stderr);
+  const refused = await runCli([
+    taskFile({
+      tasks: [
+        { name: "first", type: "exec", arguments: "echo ran" },
+        { name: "over", type: "exec", arguments: atLimit + "x" },
+      ],
+    }),
+  ]);
+  assert.equal(refused.code, 2);
+  assert.doesNotMatch(refused.stdout, /ran/);
+  assert.match(refused.stderr, /task "over": the command is 131072 bytes long/);
+});
+
+test("a task name with a control character is refused before anything runs (exit 2), printed escaped", async () => {
+  const { code, stdout, stderr } = await runCli([
+    taskFile({
+      tasks: [{ name: "ok", type: "exec", arguments: "echo ran" }, {
+        name: "a\u001b]0;x\u0007",
+        type: "exec",
+        arguments: "true",
+      }],
+    }),
+  ]);
+  assert.equal(code, 2);
+  assert.equal(stdout, "");
+  assert.match(stderr, /task #2: the name contains a control character \(U\+001B\) at character 2/);
+  assert.doesNotMatch(stderr, /\u001b/);
+});

@@ -189,3 +189,72 @@ test("a problem deep inside 20 000 nested brackets still gets its line and colum
   assert.equal(e.problems.length, 1);
   assert.deepEqual([e.problems[0].line, e.problems[0].column], [2, 71]);
 });
+
+test("task names: empty or with a control character (C0, DEL, C1) are refused with the task's number", () => {
+  const names = ["", "new\nline", "t\u001b]0;title\u0007", "del\u007f", "csi\u009b", "tab\t", "ok"];
+  const e = problemsOf(
+    JSON.stringify({ tasks: names.map((name) => ({ name, type: "exec", arguments: "true" })) }),
+  );
+  assert.deepEqual(e.problems.map((p) => p.message), [
+    "task #1: the name is empty",
+    "task #2: the name contains a control character (U+000A) at character 4",
+    "task #3: the name contains a control character (U+001B) at character 2",
+    "task #4: the name contains a control character (U+007F) at character 4",
+    "task #5: the name contains a control character (U+009B) at character 4",
+    "task #6: the name contains a control character (U+0009) at character 4",
+  ]);
+  assert.ok(e.problems.every((p) => p.line !== undefined && p.hint));
+  // Nothing unprintable reaches the message, whatever else is wrong with the task.
+  const other = problemsOf(
+    JSON.stringify({ tasks: [{ name: "x\u009b", type: "exec", arguments: "true", timeout: 0 }] }),
+  );
+  assert.doesNotMatch(other.message, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  assert.match(other.message, /task #1: "timeout" must be more than 0/);
+});
+
+test("messages name the place and the fix: dependencies[0], env values, a list at the top", () => {
+  const e = problemsOf(`{"tasks": [
+  {"name": "t5", "type": "exec", "arguments": "true", "dependencies": [1], "env": {"A": 1}}
+]}`);
+  assert.deepEqual(e.problems.map((p) => [p.message, p.hint, p.line]), [
+    ["dependencies[0] must be a task name (a string), got 1", 'write it in quotes: "1"', 2],
+    ['env "A" must be a string, got 1', 'write it in quotes: "1"', 2],
+  ]);
+  const top = problemsOf('[{"name": "a", "type": "exec", "arguments": "true"}]');
+  assert.equal(top.problems[0].message, "file must be an object, got a list");
+  assert.equal(top.problems[0].hint, 'put the list in an object: {"tasks": [ … ]}');
+});
+
+test("env: a NUL in a value, or '=' or NUL in a name, is refused at load", () => {
+  const e = problemsOf(JSON.stringify({
+    tasks: [{
+      name: "a",
+      type: "exec",
+      arguments: "true",
+      env: { OK: "x", B: "x\u0000y", "C=D": "v", "E\u0000": "" },
+    }],
+  }));
+  assert.deepEqual(e.problems.map((p) => p.message), [
+    '"env" has a variable named "C=D", which the system cannot pass',
+    '"env" has a variable named "E\\u0000", which the system cannot pass',
+    'env "B" contains a NUL character (\\0), which the system cannot pass',
+  ]);
+});
+
+test("an exec command longer than the system takes in one argument is refused at load", () => {
+  const long = `echo ${"x".repeat(200_000)}`;
+  const e = problemsOf(JSON.stringify({
+    tasks: [{ name: "long", type: "exec", arguments: long }, {
+      name: "wide",
+      type: "exec",
+      arguments: `echo ${"é".repeat(70_000)}`,
+    }],
+  }));
+  assert.deepEqual(e.problems.map((p) => p.task), ["long", "wide"]);
+  assert.match(e.problems[0].message, /the command is 200005 bytes long; the system runs at most 131071/);
+  assert.match(e.problems[0].hint!, /script file/);
+  // An eval snippet has no such limit.
+  parseTaskFile(
+    JSON.stringify({ tasks: [{ name: "e", type: "eval", arguments: `// ${"x".repeat(200_000)}` }] }),
+  );
+});
