@@ -3,7 +3,7 @@
  * command-line flags that set their defaults.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, realpathSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
@@ -184,10 +184,12 @@ test("cwd is relative to the task file's folder, env is merged over dagrun's env
     tasks: [
       exec("where", 'pwd; echo "$FOO $HOME"', { cwd: "sub/dir", env: { FOO: "bar" } }),
       exec("nowhere", "true", { cwd: "missing" }),
+      exec("a-file", "true", { cwd: "plain.txt" }),
     ],
   });
   const dir = dirname(file);
   mkdirSync(join(dir, "sub", "dir"), { recursive: true });
+  writeFileSync(join(dir, "plain.txt"), "not a folder\n");
   const reportPath = join(tempDir(), "r.json");
   const { code, stdout } = await runCli([file, "--report-json", reportPath], { cwd: tempDir() });
   assert.equal(code, 1);
@@ -198,6 +200,7 @@ test("cwd is relative to the task file's folder, env is merged over dagrun's env
   assert.equal(report.tasks[0].status, "ok");
   assert.equal(report.tasks[1].status, "failed");
   assert.match(report.tasks[1].error!, /working directory .*missing does not exist/);
+  assert.match(report.tasks[2].error!, /working directory .*plain\.txt is not a directory/);
 });
 
 test("CLI: --timeout, --retries and --on-failure set the defaults; attempts show in the output", async () => {

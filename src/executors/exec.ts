@@ -41,9 +41,8 @@ export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
       env: task.env,
     }, ctx.signal);
   } catch (e) {
-    if (ctx.cwd !== undefined && !isDirectory(ctx.cwd)) {
-      return { ok: false, error: `working directory ${ctx.cwd} does not exist` };
-    }
+    const problem = ctx.cwd === undefined ? undefined : directoryProblem(ctx.cwd);
+    if (problem) return { ok: false, error: `working directory ${ctx.cwd} ${problem}` };
     throw e;
   }
   if (!proc) return { ok: false, error: "interrupted" };
@@ -116,10 +115,11 @@ function delay(ms: number): Promise<false> {
   return new Promise((resolve) => setTimeout(() => resolve(false), ms));
 }
 
-function isDirectory(path: string): boolean {
+/** Why `path` cannot be a working directory, or undefined when it can. */
+function directoryProblem(path: string): string | undefined {
   try {
-    return statSync(path).isDirectory();
+    return statSync(path).isDirectory() ? undefined : "is not a directory";
   } catch {
-    return false;
+    return "does not exist";
   }
 }
