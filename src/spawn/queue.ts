@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { spawnShell } from "./mod.ts";
+import { chooseSpawn, spawnShell } from "./mod.ts";
 import type { ShellOptions, ShellProcess } from "./types.ts";
 
 /** Error codes that mean "not now", not "never". */
@@ -67,6 +67,7 @@ export async function startShell(
   signal: AbortSignal,
   queue: QueueOptions = {},
 ): Promise<ShellProcess | undefined> {
+  if (!queue.spawn) await chooseSpawn();
   const spawn = queue.spawn ?? spawnShell;
   const giveUpMs = queue.giveUpMs ?? GIVE_UP_MS;
   if ((waiting.length || live >= cap) && !await turn(signal, false)) return undefined;
