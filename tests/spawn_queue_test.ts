@@ -1,9 +1,12 @@
 /** The spawn queue under push-back, with a stand-in spawner that the system "refuses". */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { spawnShell } from "../src/spawn/mod.ts";
+import { chooseSpawn, spawnShell } from "../src/spawn/mod.ts";
 import { startShell } from "../src/spawn/queue.ts";
 import type { ShellOptions } from "../src/spawn/types.ts";
+
+// The path DAGRUN_SPAWN picks (the FFI one or the default), as a run would.
+await chooseSpawn();
 
 const quiet: ShellOptions = { onStdout: () => {}, onStderr: () => {} };
 

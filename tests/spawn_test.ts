@@ -4,8 +4,11 @@ import { join } from "node:path";
 import { test } from "node:test";
 import process from "node:process";
 import { directCommand } from "../src/spawn/direct.ts";
-import { spawnShell } from "../src/spawn/mod.ts";
+import { chooseSpawn, spawnShell } from "../src/spawn/mod.ts";
 import { isAlive, tempDir, waitFor } from "./_helpers.ts";
+
+// The path DAGRUN_SPAWN picks (the FFI one or the default), as a run would.
+await chooseSpawn();
 
 function collect(command: string) {
   let stdout = "";
