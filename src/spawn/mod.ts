@@ -44,7 +44,7 @@ export function chooseSpawn(): Promise<SpawnChoice> {
 }
 
 async function choose(): Promise<SpawnChoice> {
-  const forced = process.env[SPAWN_ENV] || undefined;
+  const forced = readEnv(SPAWN_ENV);
   if (forced !== undefined && forced !== "ffi" && forced !== "default") {
     throw new Error(`${SPAWN_ENV} must be "ffi" or "default", not "${forced}"`);
   }
@@ -63,6 +63,15 @@ async function choose(): Promise<SpawnChoice> {
   }
   current = ffi;
   return { path: "ffi", reason: forced ? `${SPAWN_ENV}=ffi` : "Linux with glibc, self-test passed" };
+}
+
+/** An environment variable, or `undefined` when it is empty or unset or cannot be read (no --allow-env). */
+function readEnv(name: string): string | undefined {
+  try {
+    return process.env[name] || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
