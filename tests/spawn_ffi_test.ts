@@ -1,7 +1,8 @@
 /**
  * The FFI spawn's own pitfalls (`src/spawn/ffi.ts`). What it shares with the default path (groups,
- * timeouts, Ctrl-C, refusals, output) is tested by running the spawn, controls, faults and output
- * tests again with `DAGRUN_SPAWN=ffi` (`deno task test:ffi`).
+ * timeouts, Ctrl-C, refusals, output) is tested by the whole suite, which takes the FFI path
+ * wherever it passes its self-test (`deno task test:ffi` forces it on the spawn, controls, faults
+ * and output tests), and `deno task test:spawn-default` runs those files again on the default path.
  *
  * @module
  */
