@@ -7,24 +7,26 @@
  *
  * @module
  */
-import { realpathSync } from "node:fs";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
-import { checkCommand } from "./src/cli/check.ts";
 import { type CliIO, EXIT, processIO, UsageError } from "./src/cli/common.ts";
-import { graphCommand } from "./src/cli/graph.ts";
-import { runCommand } from "./src/cli/run.ts";
 import { USAGE } from "./src/cli/usage.ts";
-import { TaskFileError, VERSION } from "./mod.ts";
+import { TaskFileError } from "./src/errors.ts";
+import { VERSION } from "./src/version.ts";
 
 export { type CliIO, EXIT };
-export type { Write } from "./mod.ts";
+export type { Write } from "./src/report/text.ts";
 
-/** The subcommands by name; any other first argument is the task file of `run`. */
-const COMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> = {
-  run: runCommand,
-  check: checkCommand,
-  graph: graphCommand,
+/** A subcommand: parses its arguments, does its work, returns the exit code. */
+type Command = (args: string[], io: CliIO) => Promise<number>;
+
+/**
+ * The subcommands by name, each loaded when it is used (a start loads only what its command
+ * needs); any other first argument is the task file of `run`.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import("./src/cli/run.ts")).runCommand,
+  check: async () => (await import("./src/cli/check.ts")).checkCommand,
+  graph: async () => (await import("./src/cli/graph.ts")).graphCommand,
 };
 
 /**
@@ -50,9 +52,10 @@ async function dispatch(args: string[], io: CliIO): Promise<number> {
   if (options.includes("-V") || options.includes("--version")) {
     return io.write("stdout", `dagrun ${VERSION}\n`), EXIT.ok;
   }
-  const command = Object.hasOwn(COMMANDS, args[0] ?? "") ? COMMANDS[args[0]] : undefined;
+  const named = Object.hasOwn(COMMANDS, args[0] ?? "");
   try {
-    return await (command ? command(args.slice(1), io) : runCommand(args, io));
+    const command = await COMMANDS[named ? args[0] : "run"]();
+    return await command(named ? args.slice(1) : args, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.write("stderr", `dagrun: ${e.message}\n${e.help ? 'Run "dagrun --help" for usage.\n' : ""}`);
@@ -67,14 +70,16 @@ async function dispatch(args: string[], io: CliIO): Promise<number> {
 }
 
 /** True when this file is the program being run, on Deno (`import.meta.main`) or Node. */
-function isMain(): boolean {
+async function isMain(): Promise<boolean> {
   const meta = import.meta as ImportMeta & { main?: boolean };
   if (typeof meta.main === "boolean") return meta.main;
   const entry = process.argv[1];
-  return entry !== undefined && realpathSync(entry) === fileURLToPath(import.meta.url);
+  if (entry === undefined) return false;
+  const [{ realpathSync }, { fileURLToPath }] = await Promise.all([import("node:fs"), import("node:url")]);
+  return realpathSync(entry) === fileURLToPath(import.meta.url);
 }
 
-if (isMain()) {
+if (await isMain()) {
   // Exit explicitly: a snippet's stray timer must not keep dagrun alive after the report.
   const code = await main(process.argv.slice(2));
   // On Node, writes to a pipe are asynchronous and process.exit drops what is still queued (the

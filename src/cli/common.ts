@@ -6,7 +6,7 @@
  */
 import process from "node:process";
 import { formatProblem } from "../errors.ts";
-import { loadTaskFile, type TaskFile } from "../load.ts";
+import type { TaskFile } from "../load.ts";
 import { WriteBatch } from "../output/batch.ts";
 import type { Write } from "../report/text.ts";
 
@@ -138,6 +138,8 @@ export function oneOf<T extends string>(option: string, value: string, choices: 
  * ```
  */
 export async function loadWithWarnings(path: string, io: CliIO): Promise<TaskFile> {
+  // Loaded here, not above: `dagrun --version` and `--help` need this module but no task file.
+  const { loadTaskFile } = await import("../load.ts");
   const file = await loadTaskFile(path);
   for (const w of file.warnings) {
     io.write("stderr", `${formatProblem(file.path, { ...w, message: `warning: ${w.message}` })}\n`);

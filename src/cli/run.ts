@@ -8,17 +8,12 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import type { RunEvent, RunReport } from "../events.ts";
-import { dryExecutor } from "../executors/dry.ts";
-import { workerEvalExecutor } from "../executors/eval_worker.ts";
-import { historyWeight, loadHistory } from "../history.ts";
 import { builtinExecutors, type FailurePolicy, run, type RunOptions } from "../scheduler.ts";
-import { analyzeTimings, formatTimings } from "../report/critical_path.ts";
 import { type ColorMode, Colors, useColor } from "../report/colors.ts";
-import { DryRunReporter } from "../report/dry_run.ts";
 import { outputPathProblem, writeJsonFile } from "../report/json.ts";
-import { StatusLine } from "../report/status.ts";
+import type { StatusLine } from "../report/status.ts";
 import { type OutputMode, TextReporter } from "../report/text.ts";
-import { TraceRecorder } from "../report/trace.ts";
+import type { TraceRecorder } from "../report/trace.ts";
 import { type Selection, selectTasks } from "../select.ts";
 import { type CliIO, EXIT, loadWithWarnings, oneOf, UsageError, usageErrors } from "./common.ts";
 
@@ -55,7 +50,9 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const o = parseRunArgs(args);
   checkOutputPaths(o);
   const file = await loadWithWarnings(o.path, io);
-  const weight = o.history === undefined ? undefined : historyWeight(await loadHistory(o.history));
+  // What only some runs use (history, worker threads, dry run, status line, trace, timings, JSON
+  // files) is imported when an option asks for it: a plain start loads none of it.
+  const weight = o.history === undefined ? undefined : await historyWeightOf(o.history);
   const selection = selectTasks(file.graph, { targets: o.targets, exclude: o.exclude, file: file.path });
   const colors = colorsFor(io, o.color);
   const runOptions: RunOptions = {
@@ -64,14 +61,20 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     timeout: o.timeout,
     retries: o.retries,
     onFailure: o.onFailure,
-    executors: o.evalIsolation === "worker" ? { eval: workerEvalExecutor } : undefined,
+    executors: o.evalIsolation === "worker"
+      ? { eval: (await import("../executors/eval_worker.ts")).workerEvalExecutor }
+      : undefined,
     // A task's "cwd" is relative to the file's folder, as paths in a file usually are.
     baseDir: file.path === "-" ? "." : dirname(file.path),
     weight,
   };
   if (o.dryRun) return dryRun(selection, runOptions, io, colors.stdout);
 
-  const reporters = new Reporters(io, selection, { output: o.output, colors, trace: o.trace !== undefined });
+  const reporters = await Reporters.create(io, selection, {
+    output: o.output,
+    colors,
+    trace: o.trace !== undefined,
+  });
   const stop = new AbortController();
   const kill = new AbortController();
   const onSignal = () => (stop.signal.aborted ? kill.abort() : stop.abort());
@@ -94,7 +97,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     io.closed?.removeEventListener("abort", onClosed);
     reporters.stopStatus();
   }
-  reporters.finish(report, o.timings);
+  await reporters.finish(report, o.timings);
   // What is written to the terminal comes first, also when a file is `/dev/stdout`.
   await io.drain?.();
   let written = true;
@@ -135,6 +138,12 @@ async function writeFile(io: CliIO, option: string, path: string, value: () => u
     io.write("stderr", `dagrun: cannot write ${option} ${path}: ${(e as Error).message}\n`);
     return false;
   }
+}
+
+/** The task weights from a `--history` report. */
+async function historyWeightOf(path: string): Promise<RunOptions["weight"]> {
+  const { historyWeight, loadHistory } = await import("../history.ts");
+  return historyWeight(await loadHistory(path));
 }
 
 /** The arguments of `dagrun run`, checked. */
@@ -216,6 +225,10 @@ function colorsFor(io: CliIO, mode: ColorMode): { stdout: Colors; stderr: Colors
  * so the order is the one the run would start tasks in if each took the same time.
  */
 async function dryRun(selection: Selection, options: RunOptions, io: CliIO, colors: Colors): Promise<number> {
+  const [{ dryExecutor }, { DryRunReporter }] = await Promise.all([
+    import("../executors/dry.ts"),
+    import("../report/dry_run.ts"),
+  ]);
   const reporter = new DryRunReporter({ write: io.write, colors });
   const executors = Object.fromEntries(Object.keys(builtinExecutors).map((type) => [type, dryExecutor]));
   const report = await run(selection.graph, { ...options, executors, onEvent: (e) => reporter.handle(e) });
@@ -232,17 +245,33 @@ class Reporters {
   readonly #selection: Selection;
   readonly #colors: Colors;
 
-  constructor(
+  private constructor(
     io: CliIO,
     selection: Selection,
-    options: { output: OutputMode; colors: { stdout: Colors; stderr: Colors }; trace: boolean },
+    options: { output: OutputMode; colors: { stdout: Colors; stderr: Colors } },
+    status: StatusLine | undefined,
+    trace: TraceRecorder | undefined,
   ) {
     this.#io = io;
     this.#selection = selection;
     this.#colors = options.colors.stdout;
+    this.status = status;
+    this.trace = trace;
+    const write = status ? status.wrap(io.write) : io.write;
+    this.text = new TextReporter({ write, output: options.output, colors: options.colors.stdout });
+  }
+
+  /** The reporters the options and the terminal ask for, each module loaded only then. */
+  static async create(
+    io: CliIO,
+    selection: Selection,
+    options: { output: OutputMode; colors: { stdout: Colors; stderr: Colors }; trace: boolean },
+  ): Promise<Reporters> {
+    let status: StatusLine | undefined;
     // A status line needs a terminal that understands "erase line", and is noise in a dumb one.
     if (io.isTTY?.stderr && io.env?.TERM !== "dumb") {
-      this.status = new StatusLine({
+      const { StatusLine } = await import("../report/status.ts");
+      status = new StatusLine({
         write: io.write,
         total: selection.graph.size,
         columns: io.columns,
@@ -250,9 +279,8 @@ class Reporters {
         colors: options.colors.stderr,
       });
     }
-    const write = this.status ? this.status.wrap(io.write) : io.write;
-    this.text = new TextReporter({ write, output: options.output, colors: options.colors.stdout });
-    if (options.trace) this.trace = new TraceRecorder();
+    const trace = options.trace ? new (await import("../report/trace.ts")).TraceRecorder() : undefined;
+    return new Reporters(io, selection, options, status, trace);
   }
 
   handle(event: RunEvent): void {
@@ -267,9 +295,10 @@ class Reporters {
   }
 
   /** The report, then the critical path of a run of more than one task. */
-  finish(report: RunReport, timings: boolean): void {
+  async finish(report: RunReport, timings: boolean): Promise<void> {
     this.text.finish(report);
     if (report.tasks.length > 1 && report.tasks.some((t) => t.startMs !== null)) {
+      const { analyzeTimings, formatTimings } = await import("../report/critical_path.ts");
       const analysis = analyzeTimings(this.#selection.graph, report, { slack: timings });
       this.#io.write("stdout", formatTimings(analysis, { timings, colors: this.#colors }));
     }
