@@ -7,8 +7,8 @@
  *
  * @module
  */
-import process from "node:process";
-import { type CliIO, EXIT, processIO, UsageError } from "./src/cli/common.ts";
+import type { CliIO } from "./src/cli/common.ts";
+import { EXIT } from "./src/cli/exit.ts";
 import { USAGE } from "./src/cli/usage.ts";
 import { TaskFileError } from "./src/errors.ts";
 import { VERSION } from "./src/version.ts";
@@ -38,7 +38,16 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
  * const code = await main(["examples/example.json", "-j", "2"]);
  * ```
  */
-export async function main(args: string[], io: CliIO = processIO): Promise<number> {
+export async function main(args: string[], io?: CliIO): Promise<number> {
+  const info = infoText(args);
+  if (info !== undefined) {
+    // Without an io of the caller's, the console prints it: the process's streams are not loaded.
+    if (io) io.write("stdout", info);
+    else console.log(info.slice(0, -1));
+    return EXIT.ok;
+  }
+  const { processIO } = await import("./src/cli/common.ts");
+  io ??= processIO;
   try {
     return await dispatch(args, io);
   } finally {
@@ -46,17 +55,20 @@ export async function main(args: string[], io: CliIO = processIO): Promise<numbe
   }
 }
 
-async function dispatch(args: string[], io: CliIO): Promise<number> {
+/** What `--help` or `--version` print (before any `--`), or undefined when neither is given. */
+function infoText(args: string[]): string | undefined {
   const options = args.slice(0, (args.indexOf("--") + 1 || args.length + 1) - 1);
-  if (options.includes("-h") || options.includes("--help")) return io.write("stdout", USAGE), EXIT.ok;
-  if (options.includes("-V") || options.includes("--version")) {
-    return io.write("stdout", `dagrun ${VERSION}\n`), EXIT.ok;
-  }
+  if (options.includes("-h") || options.includes("--help")) return USAGE;
+  if (options.includes("-V") || options.includes("--version")) return `dagrun ${VERSION}\n`;
+}
+
+async function dispatch(args: string[], io: CliIO): Promise<number> {
   const named = Object.hasOwn(COMMANDS, args[0] ?? "");
   try {
     const command = await COMMANDS[named ? args[0] : "run"]();
     return await command(named ? args.slice(1) : args, io);
   } catch (e) {
+    const { UsageError } = await import("./src/cli/common.ts");
     if (e instanceof UsageError) {
       io.write("stderr", `dagrun: ${e.message}\n${e.help ? 'Run "dagrun --help" for usage.\n' : ""}`);
       return EXIT.usage;
@@ -69,21 +81,38 @@ async function dispatch(args: string[], io: CliIO): Promise<number> {
   }
 }
 
+/**
+ * The runtime's globals this file reads before it knows it needs `node:process`: on Deno, loading
+ * that module costs as much as the rest of `dagrun --version`.
+ */
+const runtime = globalThis as unknown as {
+  Deno?: { args: string[] };
+  process: { argv: string[] };
+};
+
 /** True when this file is the program being run, on Deno (`import.meta.main`) or Node. */
 async function isMain(): Promise<boolean> {
   const meta = import.meta as ImportMeta & { main?: boolean };
   if (typeof meta.main === "boolean") return meta.main;
-  const entry = process.argv[1];
+  const entry = runtime.process.argv[1];
   if (entry === undefined) return false;
   const [{ realpathSync }, { fileURLToPath }] = await Promise.all([import("node:fs"), import("node:url")]);
   return realpathSync(entry) === fileURLToPath(import.meta.url);
 }
 
 if (await isMain()) {
-  // Exit explicitly: a snippet's stray timer must not keep dagrun alive after the report.
-  const code = await main(process.argv.slice(2));
-  // On Node, writes to a pipe are asynchronous and process.exit drops what is still queued (the
-  // end of a megabyte-long line, the report): wait until both streams have written everything.
-  await processIO.drain!();
-  process.exit(code);
+  const args = runtime.Deno?.args ?? runtime.process.argv.slice(2);
+  const code = await main(args);
+  // --help and --version end by themselves, having started nothing. A run exits explicitly: a
+  // snippet's stray timer must not keep dagrun alive after the report.
+  if (infoText(args) === undefined) {
+    const [{ default: process }, { processIO }] = await Promise.all([
+      import("node:process"),
+      import("./src/cli/common.ts"),
+    ]);
+    // On Node, writes to a pipe are asynchronous and process.exit drops what is still queued (the
+    // end of a megabyte-long line, the report): wait until both streams have written everything.
+    await processIO.drain!();
+    process.exit(code);
+  }
 }

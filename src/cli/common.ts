@@ -10,8 +10,7 @@ import type { TaskFile } from "../load.ts";
 import { WriteBatch } from "../output/batch.ts";
 import type { Write } from "../report/text.ts";
 
-/** Exit codes, as documented in the README. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+export { EXIT } from "./exit.ts";
 
 /**
  * What the command line writes to and knows about its terminal; tests may pass their own.
