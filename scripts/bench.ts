@@ -28,6 +28,7 @@ import {
   totalWork,
 } from "./bench_workloads.ts";
 import { chooseSpawn } from "../src/spawn/mod.ts";
+import { buildNpm } from "./build_npm.ts";
 
 const USAGE = `Usage: deno task bench [options]
 
@@ -35,7 +36,8 @@ const USAGE = `Usage: deno task bench [options]
                  the full run takes about 8)
   --runs N       runs per runner, median reported (default 3)
   --seeds N      seeds of the limited (-j 4) sweep (default 10)
-  --only LIST    workloads to run, comma-separated: spawn,makespan,limited,overhead,output,invalid
+  --only LIST    workloads to run, comma-separated:
+                 spawn,makespan,limited,overhead,output,invalid,start
   --json PATH    also write every raw measurement as JSON to PATH
 `;
 
@@ -57,7 +59,7 @@ if (values.help) {
 const quick = values.quick ?? false;
 const runs = Number(values.runs ?? (quick ? 1 : 3));
 const seeds = Number(values.seeds ?? (quick ? 3 : 10));
-const WORKLOADS = ["spawn", "makespan", "limited", "overhead", "output", "invalid"];
+const WORKLOADS = ["spawn", "makespan", "limited", "overhead", "output", "invalid", "start"];
 const workloads = (values.only ?? WORKLOADS.join(",")).split(",");
 const bad = workloads.find((w) => !WORKLOADS.includes(w));
 if (bad !== undefined || !(runs >= 1 && Number.isInteger(runs)) || !(seeds >= 1 && Number.isInteger(seeds))) {
@@ -650,6 +652,62 @@ async function invalidBench(): Promise<void> {
   }
 }
 
+/**
+ * Times a short command from spawn to exit, with no wrapper: a start is tens of ms, and the
+ * `sh -c exec` and GNU time of {@linkcode measure} would add their own few ms to every runner.
+ */
+async function measureStart(cmd: string[], cwd: string): Promise<Measured> {
+  const t0 = performance.now();
+  const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), cwd, stdin: "null", stdout: "null" })
+    .output();
+  const ms = performance.now() - t0;
+  const stderr = new TextDecoder().decode(out.stderr);
+  return { ms, code: out.code, ...(stderr.trim() ? { stderr: stderr.slice(0, 2000) } : {}) };
+}
+
+async function startBench(): Promise<void> {
+  const n = Math.max(15, runs * 5);
+  console.log(`\nstart: a one-task run and --version beside an empty script, Deno and Node, ${n} runs each`);
+  const d = dir("start");
+  writeFileSync(
+    join(d, "one.json"),
+    JSON.stringify({ tasks: [{ name: "a", type: "exec", arguments: "true" }] }),
+  );
+  // The empty scripts sit in the project, so Deno finds the same deno.json and package.json for both.
+  writeFileSync(join(d, "empty.ts"), "");
+  writeFileSync(join(d, "empty.mjs"), "");
+  console.log("  building the npm package for Node…");
+  buildNpm({ dryRunPack: false });
+  const nodeCli = join(root, "npm/cli.js");
+  const start = (cmd: string[]) => () => measureStart(cmd, d);
+  const r = await alternate("start", {
+    "deno empty": start([deno, "run", "--allow-all", join(d, "empty.ts")]),
+    "deno one task": start([...dagrun, "one.json"]),
+    "deno --version": start([...dagrun, "--version"]),
+    "node empty": start(["node", join(d, "empty.mjs")]),
+    "node one task": start(["node", nodeCli, "one.json"]),
+    "node --version": start(["node", nodeCli, "--version"]),
+  }, n);
+  const ms = (xs: Sample[]) => `${med(xs).toFixed(0)} ms`;
+  for (const runtime of ["deno", "node"]) {
+    const empty = r[`${runtime} empty`];
+    for (const [what, limit] of [["one task", runtime === "deno" ? 2.5 : 2], ["--version", 1.5]] as const) {
+      const ratio = med(r[`${runtime} ${what}`]) / med(empty);
+      row({
+        workload: "start",
+        measure: `${what === "one task" ? "one-task run" : "--version"}, ${
+          runtime === "deno" ? "Deno" : "Node"
+        }`,
+        dagrun: ms(r[`${runtime} ${what}`]),
+        peer: `empty ${runtime === "deno" ? "deno run" : "node"} script ${ms(empty)}`,
+        ratio: x(ratio),
+        target: `≤ ${limit}×`,
+        met: ratio <= limit,
+      });
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const machine = {
@@ -683,6 +741,7 @@ const benches: Record<string, () => Promise<void>> = {
   overhead: overheadBench,
   output: outputBench,
   invalid: invalidBench,
+  start: startBench,
 };
 for (const w of workloads) await benches[w]();
 printTable();
