@@ -246,3 +246,45 @@ chooseSpawn().then((c) => console.log(c.path + ": " + c.reason), (e) => console.
     assert.match(await choose("fast", all), /^error: DAGRUN_SPAWN must be "ffi" or "default", not "fast"/);
   },
 );
+
+test(
+  "back-pressure: while the sink's promise is pending the pipe is not read and the child blocks",
+  { skip },
+  async () => {
+    let calls = 0;
+    let bytes = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const proc = ffiSpawn("head -c 1000000 /dev/zero; echo done >&2", {
+      onStdout: (chunk) => {
+        bytes += chunk.length;
+        if (++calls === 1) return held;
+      },
+      onStderr: () => {},
+    });
+    let exited = false;
+    proc.exit.then(() => (exited = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(calls, 1, "no chunk is passed on while the first one is held");
+    assert.equal(exited, false, "the child is blocked on its full pipe");
+    release();
+    assert.deepEqual(await proc.exit, { code: 0, signal: null });
+    await proc.closed;
+    assert.equal(bytes, 1_000_000);
+  },
+);
+
+test("back-pressure: stopReading ends a paused pipe at once", { skip }, async () => {
+  const proc = ffiSpawn("head -c 1000000 /dev/zero", {
+    onStdout: () => new Promise(() => {}),
+    onStderr: () => {},
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  proc.stopReading();
+  await withTimeout(proc.closed, 5_000, "closed never settled");
+  // The child gets EPIPE (SIGPIPE) once nobody reads its pipe.
+  assert.deepEqual(await withTimeout(proc.exit, 5_000, "the child never ended"), {
+    code: null,
+    signal: "SIGPIPE",
+  });
+});

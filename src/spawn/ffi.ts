@@ -249,7 +249,8 @@ function track(s: State, pid: number, outRead: number, errRead: number, options:
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let open = 2;
   const streams = [outRead, errRead].map((fd, i) => {
-    const sink = i === 0 ? options.onStdout : options.onStderr;
+    const sink: (chunk: Uint8Array) => unknown = i === 0 ? options.onStdout : options.onStderr;
+    /** `token` is 0 while the pipe is paused: out of the epoll set, its data waiting in the pipe. */
     const stream = { fd, token: 0 };
     const end = () => {
       if (stream.fd < 0) return;
@@ -258,12 +259,21 @@ function track(s: State, pid: number, outRead: number, errRead: number, options:
       stream.fd = -1;
       if (--open === 0) resolveClosed();
     };
-    stream.token = s.poller.add(fd, C.EPOLLIN, () => {
+    const ready = () => {
       const n = Number(fn.read(stream.fd, s.readBuf, READ_SIZE));
-      if (n > 0) sink(s.readBuf.slice(0, n));
-      else if (n === 0) end();
+      if (n > 0) {
+        const wait = sink(s.readBuf.slice(0, n));
+        if (!(wait instanceof Promise)) return;
+        // Back-pressure: the sink is behind, so the child blocks on a full pipe until it catches up.
+        s.poller.remove(stream.fd, stream.token);
+        stream.token = 0;
+        wait.then(() => {
+          if (stream.fd >= 0 && stream.token === 0) stream.token = s.poller.add(stream.fd, C.EPOLLIN, ready);
+        });
+      } else if (n === 0) end();
       else if (s.libc.errno() !== C.EAGAIN && s.libc.errno() !== C.EINTR) end();
-    });
+    };
+    stream.token = s.poller.add(fd, C.EPOLLIN, ready);
     return { end };
   });
 
