@@ -24,6 +24,8 @@ export interface AttemptOptions {
   cwd: string | undefined;
   output: ExecutorContext["output"];
   defer: ExecutorContext["defer"];
+  /** Called by `started()`, for an executor that starts tasks later. Default: nothing. */
+  started?: ExecutorContext["started"];
 }
 
 /**
@@ -48,6 +50,7 @@ export class Attempt implements ExecutorContext {
   readonly cwd: string | undefined;
   readonly output: ExecutorContext["output"];
   readonly defer: ExecutorContext["defer"];
+  readonly started: ExecutorContext["started"];
   readonly #own: AbortController | undefined;
   #onStop: Listeners;
   #onKill: Listeners;
@@ -62,6 +65,7 @@ export class Attempt implements ExecutorContext {
     this.cwd = options.cwd;
     this.output = options.output;
     this.defer = options.defer;
+    this.started = options.started ?? noop;
     if (options.stopSignal.aborted) this.stop();
     if (options.killSignal.aborted) this.kill();
   }

@@ -44,8 +44,12 @@ export interface TaskReport {
   reason?: string;
   /** True when the task was stopped because its `timeout` passed (`error` says after how long). */
   timedOut?: boolean;
-  /** How many times the task ran, for a task allowed retries. */
+  /** How many times the task ran, for a task allowed retries or one re-run after its worker was lost. */
   attempts?: number;
+  /** For a task run by a remote worker: how long it waited in the queue before a worker started it, in ms. */
+  queuedMs?: number;
+  /** For a task run by a remote worker: the worker that ran it (last), as `host:pid`. */
+  worker?: string;
 }
 
 /**

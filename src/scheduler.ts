@@ -140,6 +140,8 @@ class Run {
   readonly #kill = new AbortController();
   readonly #cleanups: (() => Promise<void>)[] = [];
   readonly #t0 = performance.now();
+  /** What the report says of tasks run by an executor that starts them later, until they end. */
+  readonly #remote = new Map<number, { queuedMs: number; reruns: number; worker?: string }>();
   #running = 0;
   #finished = 0;
   #interrupted = false;
@@ -236,7 +238,7 @@ class Run {
   }
 
   #now(): number {
-    return Math.round((performance.now() - this.#t0) * 1000) / 1000;
+    return round(performance.now() - this.#t0);
   }
 
   #emit(event: RunEvent): void {
@@ -263,24 +265,45 @@ class Run {
   #start(i: number): void {
     this.#state[i] = RUNNING;
     this.#running++;
-    this.#attempt(i, 1, this.#now());
+    this.#attempt(i, 1, undefined);
   }
 
-  /** Runs attempt `n` (1-based) of task `i`, which started at `startMs`. */
-  #attempt(i: number, n: number, startMs: number): void {
+  /**
+   * Runs attempt `n` (1-based) of task `i`, which started at `startMs` (`undefined` for the
+   * first attempt: now, or when an executor that starts tasks later says it has).
+   */
+  #attempt(i: number, n: number, startMs: number | undefined): void {
     const task = this.#graph.tasks[i];
+    const executor = this.#executors[task.type];
     const attempts = (task.retries ?? this.#retries) + 1;
-    this.#emit({
-      type: "started",
-      task,
-      index: i,
-      timeMs: n === 1 ? startMs : this.#now(),
-      attempt: n,
-      attempts,
-    });
+    const calledMs = this.#now();
     // The run's stop signal serves a task that stops only when the run does; a task with a
     // timeout gets a signal of its own.
     const timeout = task.timeout ?? this.#timeout;
+    let timedOut = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let begunMs: number | undefined;
+    const begin = (where?: { worker?: string }) => {
+      // Started again elsewhere (its worker was lost): the report names the last worker.
+      if (begunMs !== undefined) {
+        if (where?.worker !== undefined) this.#remote.get(i)!.worker = where.worker;
+        return;
+      }
+      begunMs = this.#now();
+      if (executor.startsLater) {
+        const remote = this.#remote.get(i) ?? { queuedMs: 0, reruns: 0 };
+        remote.queuedMs = round(remote.queuedMs + begunMs - calledMs);
+        if (where?.worker !== undefined) remote.worker = where.worker;
+        this.#remote.set(i, remote);
+      }
+      this.#emit({ type: "started", task, index: i, timeMs: begunMs, attempt: n, attempts });
+      if (timeout !== undefined) {
+        timer = later(timeout * 1000, () => {
+          timedOut = true;
+          ctx.stop();
+        });
+      }
+    };
     const ctx = new Attempt({
       stopSignal: this.#stop.signal,
       killSignal: this.#kill.signal,
@@ -289,27 +312,33 @@ class Run {
       cwd: task.cwd === undefined ? undefined : resolve(this.#baseDir, task.cwd),
       output: (stream, data) => this.#emit({ type: "output", task, index: i, stream, data }),
       defer: this.#defer,
+      started: executor.startsLater ? begin : undefined,
     });
     this.#attempts.add(ctx);
-    let timedOut = false;
-    const timer = timeout === undefined ? undefined : later(timeout * 1000, () => {
-      timedOut = true;
-      ctx.stop();
-    });
+    if (!executor.startsLater) begin();
     let outcome: Promise<Outcome>;
     try {
-      outcome = this.#executors[task.type](task, ctx);
+      outcome = executor(task, ctx);
     } catch (e) {
       outcome = Promise.reject(e);
     }
     const settle = (o: Outcome) => {
       clearTimeout(timer);
       this.#attempts.delete(ctx);
-      if (o.ok) return this.#end(i, startMs, o, n);
+      // Stopped while still queued: it never ran, as a task that never left the ready queue.
+      if (begunMs === undefined && startMs === undefined && this.#stop.signal.aborted) {
+        this.#running--;
+        this.#skip(i, this.#stopReason);
+        return this.#settleIfDone();
+      }
+      begin();
+      if (o.reruns) this.#remote.get(i)!.reruns += o.reruns;
+      const first = startMs ?? begunMs!;
+      if (o.ok) return this.#end(i, first, o, n);
       if (timedOut) o = { ...o, error: `timed out after ${timeout} s`, timedOut: true };
       else if (this.#stop.signal.aborted) o = { ...o, error: this.#stopReason };
-      if (n < attempts && !this.#stop.signal.aborted) this.#retry(i, n, attempts, startMs, o);
-      else this.#end(i, startMs, o, n);
+      if (n < attempts && !this.#stop.signal.aborted) this.#retry(i, n, attempts, first, o);
+      else this.#end(i, first, o, n);
     };
     outcome.then(settle, (e) => settle({ ok: false, error: e instanceof Error ? e.message : String(e) }));
   }
@@ -351,13 +380,21 @@ class Run {
       status: outcome.ok ? "ok" : "failed",
       startMs,
       endMs,
-      durationMs: Math.round((endMs - startMs) * 1000) / 1000,
+      durationMs: round(endMs - startMs),
     };
     if (outcome.exitCode !== undefined) report.exitCode = outcome.exitCode;
     if (outcome.signal !== undefined) report.signal = outcome.signal;
     if (!outcome.ok) report.error = outcome.error ?? "failed";
     if (outcome.timedOut) report.timedOut = true;
-    if ((task.retries ?? this.#retries) > 0) report.attempts = attempt;
+    const remote = this.#remote.get(i);
+    if ((task.retries ?? this.#retries) > 0 || remote?.reruns) {
+      report.attempts = attempt + (remote?.reruns ?? 0);
+    }
+    if (remote) {
+      this.#remote.delete(i);
+      report.queuedMs = remote.queuedMs;
+      if (remote.worker !== undefined) report.worker = remote.worker;
+    }
     this.#running--;
     this.#finalize(i, report);
     this.#emit({ type: "ended", task, index: i, timeMs: endMs, report });
@@ -463,6 +500,11 @@ class Run {
       });
     });
   }
+}
+
+/** `ms` to the microsecond, as the report gives times. */
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 /** The longest delay a timer takes (about 24.8 days); a longer one would fire at once. */

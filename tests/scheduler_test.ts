@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Executor, run, type RunEvent, type Task } from "../mod.ts";
+import { type Executor, type ExecutorContext, type Outcome, run, type RunEvent, type Task } from "../mod.ts";
 
 /** A fake task type: `arguments` is "ms" (sleep) or "ms!" (sleep, then fail). */
 const fake: Executor = (task, ctx) =>
@@ -200,4 +200,50 @@ test("a listener that throws stops the run, which then rejects with its error", 
 test("an empty task list finishes at once, ok", async () => {
   const report = await run([]);
   assert.deepEqual([report.ok, report.tasks.length], [true, 0]);
+});
+
+test("an executor that starts tasks later: Started and the timeout count from ctx.started(); queuedMs and worker in the report", async () => {
+  const events: string[] = [];
+  const queued: Executor = Object.assign(
+    (_task: Task, ctx: ExecutorContext) =>
+      new Promise<Outcome>((resolve) => {
+        setTimeout(() => {
+          ctx.started({ worker: "w1:1" });
+          ctx.started({ worker: "w2:2" });
+          ctx.onStop(() => resolve({ ok: false, error: "interrupted", signal: "SIGTERM" }));
+        }, 300);
+      }),
+    { startsLater: true },
+  );
+  const report = await run([{ name: "q", type: "remote", arguments: "", timeout: 0.2 }], {
+    executors: { remote: queued },
+    onEvent: (e) => events.push(e.type),
+  });
+  const [q] = report.tasks;
+  assert.deepEqual(events, ["started", "ended"]);
+  assert.equal(q.error, "timed out after 0.2 s");
+  assert.ok(q.queuedMs! >= 250, `queuedMs ${q.queuedMs}`);
+  assert.ok(q.startMs! >= 250, `startMs ${q.startMs}: the task started when the executor said so`);
+  assert.ok(q.durationMs! >= 150 && q.durationMs! < 1000, `durationMs ${q.durationMs}`);
+  assert.equal(q.worker, "w2:2");
+});
+
+test("an executor that starts tasks later: a task stopped while still queued is skipped, not failed", async () => {
+  const stop = new AbortController();
+  const queued: Executor = Object.assign(
+    (_task: Task, ctx: ExecutorContext) =>
+      new Promise<Outcome>((resolve) => ctx.onStop(() => resolve({ ok: false, error: "interrupted" }))),
+    { startsLater: true },
+  );
+  const events: string[] = [];
+  setTimeout(() => stop.abort(), 100);
+  const report = await run([{ name: "q", type: "remote", arguments: "" }], {
+    executors: { remote: queued },
+    signal: stop.signal,
+    onEvent: (e) => events.push(e.type),
+  });
+  assert.deepEqual(events, ["skipped"]);
+  assert.equal(report.tasks[0].status, "skipped");
+  assert.equal(report.tasks[0].reason, "interrupted");
+  assert.equal(report.interrupted, true);
 });

@@ -40,6 +40,12 @@ export interface ExecutorContext {
   output(stream: "stdout" | "stderr", data: Uint8Array): void;
   /** Registers cleanup to run when every task has ended, such as stopping a task's leftover processes. */
   defer(cleanup: () => Promise<void>): void;
+  /**
+   * For an executor that {@linkcode Executor.startsLater}: says the task has really started
+   * (`Started:` is shown and its timeout counts from now), and where it runs. Does nothing for
+   * other executors.
+   */
+  started(where?: { worker?: string }): void;
 }
 
 /**
@@ -62,6 +68,11 @@ export interface Outcome {
   error?: string;
   /** Set by the scheduler when the task was stopped because its `timeout` passed. */
   timedOut?: boolean;
+  /**
+   * How many more times the executor ran the task on its own because the machine running it was
+   * lost (a remote worker killed mid-task); they count in the report's `attempts`.
+   */
+  reruns?: number;
 }
 
 /**
@@ -76,4 +87,15 @@ export interface Outcome {
  * };
  * ```
  */
-export type Executor = (task: Task, ctx: ExecutorContext) => Promise<Outcome>;
+export interface Executor {
+  /** Runs `task`; resolves with how it ended. */
+  (task: Task, ctx: ExecutorContext): Promise<Outcome>;
+  /**
+   * True for an executor that hands the task to something that runs it later (a queue of remote
+   * workers): the task counts as started, and its timeout runs, only once the executor calls
+   * `ctx.started()`; the time before that is the report's `queuedMs`. A later call (the task
+   * started again on another worker) only changes the report's `worker`. Default: false, the task
+   * starts when the executor is called.
+   */
+  readonly startsLater?: boolean;
+}
