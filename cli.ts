@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import("./src/cli/run.ts")).runCommand,
   check: async () => (await import("./src/cli/check.ts")).checkCommand,
   graph: async () => (await import("./src/cli/graph.ts")).graphCommand,
+  worker: async () => (await import("./src/cli/worker.ts")).workerCommand,
 };
 
 /**
@@ -68,12 +69,15 @@ async function dispatch(args: string[], io: CliIO): Promise<number> {
     const command = await COMMANDS[named ? args[0] : "run"]();
     return await command(named ? args.slice(1) : args, io);
   } catch (e) {
-    const { UsageError } = await import("./src/cli/common.ts");
+    const [{ UsageError }, { RemoteError }] = await Promise.all([
+      import("./src/cli/common.ts"),
+      import("./src/remote/errors.ts"),
+    ]);
     if (e instanceof UsageError) {
       io.write("stderr", `dagrun: ${e.message}\n${e.help ? 'Run "dagrun --help" for usage.\n' : ""}`);
       return EXIT.usage;
     }
-    if (e instanceof TaskFileError) {
+    if (e instanceof TaskFileError || e instanceof RemoteError) {
       io.write("stderr", `dagrun: ${e.message}\n`);
       return EXIT.usage;
     }

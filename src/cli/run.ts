@@ -32,6 +32,11 @@ export const RUN_OPTIONS = {
   "on-failure": { type: "string", default: "continue" },
   "eval-isolation": { type: "string", default: "inline" },
   history: { type: "string" },
+  redis: { type: "string" },
+  queue: { type: "string" },
+  "key-file": { type: "string" },
+  insecure: { type: "boolean" },
+  "remote-eval": { type: "boolean" },
 } as const;
 
 /**
@@ -47,7 +52,7 @@ export const RUN_OPTIONS = {
  * ```
  */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
-  const o = parseRunArgs(args);
+  const o = parseRunArgs(args, io.env ?? {});
   checkOutputPaths(o);
   const file = await loadWithWarnings(o.path, io);
   // What only some runs use (history, worker threads, dry run, status line, trace, timings, JSON
@@ -63,13 +68,42 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     onFailure: o.onFailure,
     executors: o.evalIsolation === "worker"
       ? { eval: (await import("../executors/eval_worker.ts")).workerEvalExecutor }
-      : undefined,
+      : {},
     // A task's "cwd" is relative to the file's folder, as paths in a file usually are.
     baseDir: file.path === "-" ? "." : dirname(file.path),
     weight,
   };
   if (o.dryRun) return dryRun(selection, runOptions, io, colors.stdout);
+  const remote = o.remote && await openRemote(o.remote, io);
+  if (remote) {
+    runOptions.executors = { ...runOptions.executors, exec: remote.executor };
+    if (o.remote!.eval) runOptions.executors.eval = remote.executor;
+  }
+  try {
+    return await runWith(selection, runOptions, o, io, colors);
+  } finally {
+    await remote?.close();
+  }
+}
 
+/** Connects to the queue of `--redis` (bullmq is imported here, never for a local run). */
+async function openRemote(remote: RemoteArgs, io: CliIO) {
+  const [{ connectRemote }, { parseRedisUrl }, { loadKey }] = await Promise.all([
+    import("../executors/remote.ts"),
+    import("../remote/url.ts"),
+    import("../remote/sign.ts"),
+  ]);
+  const key = loadKey({ keyFile: remote.keyFile, env: io.env ?? {}, insecure: remote.insecure });
+  return connectRemote({ target: parseRedisUrl(remote.url), queue: remote.queue, key });
+}
+
+async function runWith(
+  selection: Selection,
+  runOptions: RunOptions,
+  o: RunArgs,
+  io: CliIO,
+  colors: { stdout: Colors; stderr: Colors },
+): Promise<number> {
   const reporters = await Reporters.create(io, selection, {
     output: o.output,
     colors,
@@ -163,10 +197,22 @@ interface RunArgs {
   trace?: string;
   timings: boolean;
   reportJson?: string;
+  /** Set with `--redis` (or `DAGRUN_REDIS`): tasks run on remote workers. */
+  remote?: RemoteArgs;
+}
+
+/** Where and how tasks run remotely. */
+interface RemoteArgs {
+  url: string;
+  queue?: string;
+  keyFile?: string;
+  insecure: boolean;
+  /** `--remote-eval`: eval tasks run on the workers too. */
+  eval: boolean;
 }
 
 /** Parses and checks the arguments of `dagrun run`; throws a {@linkcode UsageError}. */
-function parseRunArgs(args: string[]): RunArgs {
+function parseRunArgs(args: string[], env: Readonly<Record<string, string | undefined>>): RunArgs {
   const { values, positionals } = usageErrors(() =>
     parseArgs({ args, options: RUN_OPTIONS, allowPositionals: true })
   );
@@ -200,6 +246,36 @@ function parseRunArgs(args: string[]): RunArgs {
     trace: values.trace,
     timings: values.timings === true,
     reportJson: values["report-json"],
+    remote: remoteArgs(values, env),
+  };
+}
+
+/** `--redis URL` or `DAGRUN_REDIS`, with the options that only make sense with it. */
+function remoteArgs(
+  values: {
+    redis?: string;
+    queue?: string;
+    "key-file"?: string;
+    insecure?: boolean;
+    "remote-eval"?: boolean;
+  },
+  env: Readonly<Record<string, string | undefined>>,
+): RemoteArgs | undefined {
+  const url = values.redis ?? (env.DAGRUN_REDIS || undefined);
+  if (url === undefined) {
+    const stray = (["queue", "key-file", "insecure", "remote-eval"] as const).find((o) =>
+      values[o] !== undefined
+    );
+    if (stray) throw new UsageError(`--${stray} needs --redis URL (or DAGRUN_REDIS)`);
+    return undefined;
+  }
+  if (values.queue === "") throw new UsageError("--queue must not be empty");
+  return {
+    url,
+    queue: values.queue,
+    keyFile: values["key-file"],
+    insecure: values.insecure === true,
+    eval: values["remote-eval"] === true,
   };
 }
 

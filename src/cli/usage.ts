@@ -8,14 +8,15 @@
 export const USAGE = `Usage: dagrun [run] [options] FILE [TARGET...]
        dagrun check [options] FILE [TARGET...]
        dagrun graph [options] FILE [TARGET...]
+       dagrun worker --redis URL [options]
 
 Runs the tasks of FILE (JSON or JSONC; - reads stdin) with the most concurrency
 their dependencies allow, streams their output and ends with a report.
 With TARGETs, runs only those tasks and what they depend on.
 
-The first argument is a command only when it is exactly run, check or graph;
-anything else is the task file. To run a file named like a command, give a path
-(dagrun ./check) or the run command (dagrun run check).
+The first argument is a command only when it is exactly run, check, graph or
+worker; anything else is the task file. To run a file named like a command, give
+a path (dagrun ./check) or the run command (dagrun run check).
 
 Commands:
   run                   run the tasks (the default)
@@ -24,6 +25,8 @@ Commands:
                         by task count (the longest dependency chain)
   graph                 print the dependency graph (arrows point from a task to
                         what it depends on)
+  worker                take tasks of "run --redis" from a Redis queue and run
+                        them on this machine, until SIGTERM or Ctrl-C
 
 Options of run:
   -j, --concurrency N   at most N tasks at once (default: unlimited); ready tasks
@@ -58,6 +61,22 @@ Options of run:
       --history PATH    with -j: order ready tasks by the longest remaining chain
                         of durations measured in PATH (a --report-json of an
                         earlier run) rather than by chain length
+
+Running on many machines (see docs/remote.md):
+      --redis URL       (run) run exec tasks on workers through the BullMQ queue
+                        on Redis at URL (redis:// or rediss:// for TLS; default:
+                        $DAGRUN_REDIS); Started: shows when a worker starts one
+      --queue NAME      (run, worker) the queue's name (default: dagrun)
+      --remote-eval     (run) run eval tasks on the workers too (they need
+                        --allow-eval); otherwise they run here
+      --key-file PATH   (run, worker) the key jobs are signed with (default:
+                        $DAGRUN_KEY); the same on the coordinator and workers
+      --insecure        (run, worker) run without a key: anyone who can write to
+                        the queue can run commands on the workers
+      --slots N         (worker) at most N tasks at once (default: the cores)
+      --allow-eval      (worker) run eval tasks: arbitrary JavaScript
+      --grace SECONDS   (worker) on SIGTERM, how long running tasks may finish
+                        before they are stopped and handed back (default: 10)
 
 Options of graph:
       --format FORMAT   dot (default) or mermaid

@@ -1,0 +1,297 @@
+/**
+ * `dagrun worker`: takes jobs from the queue and runs each task with the local executors (exec:
+ * its own process group, timeout, cwd and env; eval, when allowed: a worker thread of its own),
+ * adding its start, its output and its end to the run's stream.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { availableParallelism } from "node:os";
+import type { Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { Attempt } from "../attempt.ts";
+import { execExecutor } from "../executors/exec.ts";
+import { workerEvalExecutor } from "../executors/eval_worker.ts";
+import type { Executor, Outcome } from "../executors/types.ts";
+import type { Task } from "../task.ts";
+import {
+  type ControlMessage,
+  DEFAULT_QUEUE,
+  type EndRecord,
+  type JobData,
+  type JobPayload,
+  keysOf,
+  processName,
+  type RecordKind,
+  TIMING,
+} from "./protocol.ts";
+import { checkRedis, describe, loadRedisLibraries, openRedis } from "./redis.ts";
+import { verify } from "./sign.ts";
+import type { RedisTarget } from "./url.ts";
+
+/**
+ * Options of {@linkcode runWorker}.
+ *
+ * @example
+ * ```ts
+ * import type { WorkerOptions } from "./worker.ts";
+ * import { parseRedisUrl } from "./url.ts";
+ * const options: WorkerOptions = {
+ *   target: parseRedisUrl("redis://127.0.0.1:6379"), key: new TextEncoder().encode("k"),
+ *   signal: new AbortController().signal, log: console.error,
+ * };
+ * ```
+ */
+export interface WorkerOptions {
+  /** The Redis server. */
+  target: RedisTarget;
+  /** The queue to take jobs from. Default: `dagrun`. */
+  queue?: string;
+  /** Most tasks at once. Default: the number of cores. */
+  slots?: number;
+  /** Runs eval tasks (arbitrary JavaScript from whoever holds the key); otherwise refuses them. Default: false. */
+  allowEval?: boolean;
+  /** The key jobs must be signed with; `undefined`: any job runs (`--insecure`). */
+  key: Uint8Array | undefined;
+  /**
+   * Stops the worker: it takes no more jobs and gives running tasks `graceMs` to finish, then
+   * stops them and hands their jobs back to the queue.
+   */
+  signal: AbortSignal;
+  /** Once aborted (after `signal`), running tasks are stopped at once. */
+  killSignal?: AbortSignal;
+  /** How long running tasks may go on once `signal` aborts, in ms. Default: 10000. */
+  graceMs?: number;
+  /** Where the worker's log lines go (one per job, and its start and stop). */
+  log: (line: string) => void;
+}
+
+/** A task this worker is running. */
+interface Running {
+  run: string;
+  attempt: Attempt;
+  /** True once the worker stopped it to hand it back (shutting down). */
+  handedBack: boolean;
+}
+
+/** How long a stop for a job this worker does not hold (yet) is remembered, in ms. */
+const EARLY_STOP_MS = 60_000;
+
+/**
+ * Runs a worker until `options.signal` aborts and its tasks are done or handed back.
+ *
+ * @throws {RemoteError} when Redis cannot be reached or the user lacks a permission.
+ * @example
+ * ```ts
+ * import { runWorker } from "./worker.ts";
+ * import { parseRedisUrl } from "./url.ts";
+ * const stop = new AbortController();
+ * setTimeout(() => stop.abort(), 1000);
+ * await runWorker({ target: parseRedisUrl("redis://127.0.0.1:6379"), key: undefined, signal: stop.signal, log: console.error });
+ * ```
+ */
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const libs = await loadRedisLibraries();
+  const queue = options.queue ?? DEFAULT_QUEUE;
+  await checkRedis(libs, options.target, queue);
+  const name = processName();
+  const keys = keysOf(queue);
+  const slots = options.slots ?? availableParallelism();
+  let lastError = "";
+  const logError = (e: Error) => {
+    const text = describe(e);
+    if (text !== lastError) options.log(`redis: ${text}`);
+    lastError = text;
+  };
+  const client = openRedis(libs, options.target, logError);
+  const subscriber = openRedis(libs, options.target, () => {});
+  const running = new Map<string, Running>();
+  const earlyStops = new Map<string, { action: ControlMessage["action"]; at: number }>();
+
+  subscriber.on("message", (_channel: string, text: string) => {
+    let message: ControlMessage;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const task = running.get(message.job);
+    if (task) return control(task.attempt, message.action);
+    // The job may be on its way here (taken, not yet registered): remember the stop for a while.
+    const now = Date.now();
+    for (const [job, stop] of earlyStops) if (now - stop.at > EARLY_STOP_MS) earlyStops.delete(job);
+    earlyStops.set(message.job, { action: message.action, at: now });
+  });
+  await subscriber.subscribe(keys.control);
+
+  const register = () =>
+    client.multi()
+      .zadd(keys.workers, Date.now(), name)
+      .hset(`${keys.workers}:info`, name, JSON.stringify({ slots, allowEval: options.allowEval === true }))
+      .exec().catch(() => {});
+  await register();
+  const timers = [
+    setInterval(register, TIMING.heartbeatMs),
+    setInterval(() => checkCoordinators(client, keys, running, options.log), TIMING.aliveCheckMs),
+  ];
+
+  const processor = async (job: Job<JobData>): Promise<void> => {
+    const id = job.id!;
+    let payload: JobPayload;
+    try {
+      if (!verify(options.key, job.data.payload, job.data.signature)) {
+        options.log(`${id}: refused: bad signature (the coordinator's key differs from this worker's)`);
+        payload = JSON.parse(job.data.payload);
+        await add(client, keys.stream(payload.run), id, "refused", {
+          worker: name,
+          reason: "bad signature: the coordinator's key (DAGRUN_KEY or --key-file) differs from the worker's",
+        });
+        return;
+      }
+      payload = JSON.parse(job.data.payload);
+    } catch (e) {
+      options.log(`${id}: refused: not a dagrun job (${(e as Error).message})`);
+      return;
+    }
+    const { run, task } = payload;
+    const stream = keys.stream(run);
+    const executor = executorFor(task.type, options.allowEval === true);
+    if (typeof executor === "string") {
+      options.log(`${id} ${task.name}: refused: ${executor}`);
+      return void await add(client, stream, id, "refused", { worker: name, reason: executor });
+    }
+    if (await client.exists(keys.alive(run)) === 0) {
+      return options.log(`${id} ${task.name}: dropped: its coordinator is gone`);
+    }
+    await add(client, stream, id, "start", { worker: name });
+    const attempt = new Attempt({
+      stopSignal: new AbortController().signal,
+      killSignal: options.killSignal ?? new AbortController().signal,
+      ownSignal: true,
+      graceMs: task.graceMs,
+      cwd: task.cwd,
+      output: (kind, data) => void add(client, stream, id, kind, data),
+      defer: (cleanup) => void cleanups.push(cleanup),
+    });
+    const cleanups: (() => Promise<void>)[] = [];
+    const entry: Running = { run, attempt, handedBack: false };
+    running.set(id, entry);
+    const early = earlyStops.get(id);
+    if (early) control(attempt, early.action);
+    const t0 = performance.now();
+    let outcome: Outcome;
+    try {
+      outcome = await executor(task as Task, attempt);
+    } catch (e) {
+      outcome = { ok: false, error: describe(e) };
+    }
+    // What the task left running in its group is stopped now: the run's end is not this worker's.
+    await Promise.all(cleanups.map((cleanup) => cleanup().catch(() => {})));
+    running.delete(id);
+    const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+    const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (entry.handedBack && !lastTry) {
+      options.log(`${id} ${task.name}: handed back after ${seconds} s (worker stopping)`);
+      throw new Error("handed back: the worker stopped");
+    }
+    const end: EndRecord = { ok: outcome.ok };
+    if (outcome.exitCode !== undefined) end.exitCode = outcome.exitCode;
+    if (outcome.signal !== undefined) end.signal = outcome.signal;
+    if (outcome.error !== undefined) end.error = outcome.error;
+    await add(client, stream, id, "end", end);
+    options.log(`${id} ${task.name}: ${outcome.ok ? "ok" : outcome.error ?? "failed"} in ${seconds} s`);
+  };
+
+  const worker = new libs.Worker<JobData>(queue, processor, {
+    connection: openRedis(libs, options.target, () => {}),
+    concurrency: slots,
+    lockDuration: TIMING.lockDuration,
+    stalledInterval: TIMING.stalledInterval,
+    maxStalledCount: TIMING.maxStalledCount,
+    skipVersionCheck: true,
+  });
+  worker.on("error", logError);
+  options.log(
+    `worker ${name}: ${slots} slot${
+      slots === 1 ? "" : "s"
+    } on queue "${queue}" at ${options.target.display}` +
+      (options.allowEval ? ", eval allowed" : ""),
+  );
+
+  await new Promise<void>((resolve) => {
+    if (options.signal.aborted) resolve();
+    options.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  options.log(
+    running.size
+      ? `stopping: ${running.size} running task(s) get ${(options.graceMs ?? 10_000) / 1000} s to finish`
+      : "stopping",
+  );
+  const grace = setTimeout(() => handBack(running), options.graceMs ?? 10_000);
+  const kill = () => {
+    for (const task of running.values()) task.attempt.kill();
+  };
+  options.killSignal?.addEventListener("abort", () => (handBack(running), kill()), { once: true });
+  await worker.close();
+  clearTimeout(grace);
+  for (const timer of timers) clearInterval(timer);
+  await client.zrem(keys.workers, name).catch(() => {});
+  await client.hdel(`${keys.workers}:info`, name).catch(() => {});
+  subscriber.disconnect();
+  await client.quit().catch(() => {});
+  client.disconnect();
+}
+
+/** The local executor for a task type, or why this worker does not run it. */
+function executorFor(type: string, allowEval: boolean): Executor | string {
+  if (type === "exec") return execExecutor;
+  if (type === "eval") {
+    return allowEval ? workerEvalExecutor : "eval tasks need a worker started with --allow-eval";
+  }
+  return `unknown task type "${type}"`;
+}
+
+function control(attempt: Attempt, action: ControlMessage["action"]): void {
+  if (action === "kill") attempt.stop(), attempt.kill();
+  else attempt.stop();
+}
+
+/** Stops every running task, marked to be handed back to the queue. */
+function handBack(running: Map<string, Running>): void {
+  for (const task of running.values()) {
+    task.handedBack = true;
+    task.attempt.stop();
+  }
+}
+
+/** Adds a record about `job` to `stream`: bytes as they are, anything else as JSON. */
+function add(client: Redis, stream: string, job: string, kind: RecordKind, data: unknown): Promise<unknown> {
+  const body = data instanceof Uint8Array
+    ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    : JSON.stringify(data);
+  return client.xadd(stream, "*", "job", job, "kind", kind, "data", body);
+}
+
+/** Stops the tasks of coordinators that stopped saying they are alive (killed, or cut off). */
+async function checkCoordinators(
+  client: Redis,
+  keys: ReturnType<typeof keysOf>,
+  running: Map<string, Running>,
+  log: (line: string) => void,
+): Promise<void> {
+  const runs = new Set([...running.values()].map((task) => task.run));
+  for (const run of runs) {
+    let alive: number;
+    try {
+      alive = await client.exists(keys.alive(run));
+    } catch {
+      continue;
+    }
+    if (alive) continue;
+    for (const [id, task] of running) {
+      if (task.run !== run) continue;
+      log(`${id}: its coordinator is gone; stopping the task`);
+      task.attempt.stop();
+    }
+  }
+}
