@@ -9,8 +9,8 @@
  */
 import { Buffer } from "node:buffer";
 import { randomUUID } from "node:crypto";
-import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { Queue } from "../deps/bullmq.ts";
+import type { Redis } from "../deps/ioredis.ts";
 import type { Task } from "../task.ts";
 import type { Executor, ExecutorContext, Outcome } from "./types.ts";
 import {

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Queue, Worker } from "bullmq";
-import type { Redis, RedisOptions } from "ioredis";
+import type { Queue, Worker } from "../deps/bullmq.ts";
+import type { Redis, RedisOptions } from "../deps/ioredis.ts";
 import { RemoteError } from "./errors.ts";
 import type { RedisTarget } from "./url.ts";
 
@@ -31,11 +31,11 @@ let libraries: Promise<RedisLibraries> | undefined;
  * ```
  */
 export function loadRedisLibraries(): Promise<RedisLibraries> {
-  return libraries ??= Promise.all([import("bullmq"), import("ioredis")]).then(([bullmq, ioredis]) => ({
-    Queue: bullmq.Queue,
-    Worker: bullmq.Worker,
-    Redis: ioredis.Redis,
-  }));
+  libraries ??= (async () => {
+    const [bullmq, ioredis] = await Promise.all([import("../deps/bullmq.ts"), import("../deps/ioredis.ts")]);
+    return { Queue: bullmq.Queue, Worker: bullmq.Worker, Redis: ioredis.Redis };
+  })();
+  return libraries;
 }
 
 /**

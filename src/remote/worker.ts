@@ -7,8 +7,8 @@
  */
 import { Buffer } from "node:buffer";
 import { availableParallelism } from "node:os";
-import type { Job } from "bullmq";
-import type { Redis } from "ioredis";
+import type { Job } from "../deps/bullmq.ts";
+import type { Redis } from "../deps/ioredis.ts";
 import { Attempt } from "../attempt.ts";
 import { execExecutor } from "../executors/exec.ts";
 import { workerEvalExecutor } from "../executors/eval_worker.ts";
