@@ -20,7 +20,8 @@
  *
  * @module
  */
-export { loadTaskFile, parseTaskFile, type TaskFile } from "./src/load.ts";
+export { loadTaskFile, type TaskFile } from "./src/load.ts";
+export { parseTaskFile } from "./src/parse.ts";
 export { builtinExecutors, type FailurePolicy, run, type RunOptions } from "./src/scheduler.ts";
 export { TaskFileError } from "./src/errors.ts";
 export { TaskGraph } from "./src/graph.ts";

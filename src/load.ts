@@ -2,15 +2,16 @@
  * Reads a task file (JSON or JSONC), validates it and builds its graph. Every problem is reported
  * at once, with `FILE:LINE:COL`, in a {@linkcode TaskFileError}.
  *
+ * A plain JSON file without problems is read without jsonc-parser (loading it costs tens of ms at
+ * each start); JSONC and files with problems or warnings go through `parse.ts`, which places them.
+ *
  * @module
  */
 import { readFile } from "node:fs/promises";
 import process from "node:process";
-import { parse as parseJsonc, type ParseError, printParseErrorCode } from "./deps/jsonc_parser.ts";
 import { readFailure, TaskFileError } from "./errors.ts";
 import { TaskGraph } from "./graph.ts";
 import { concatBytes } from "./output/bytes.ts";
-import { Positions } from "./positions.ts";
 import type { Problem, Task } from "./task.ts";
 import { checkSchema } from "./validate.ts";
 
@@ -19,7 +20,7 @@ import { checkSchema } from "./validate.ts";
  *
  * @example
  * ```ts
- * import { parseTaskFile } from "./load.ts";
+ * import { parseTaskFile } from "./parse.ts";
  * const file = parseTaskFile('{"tasks":[{"name":"a","type":"exec","arguments":"true"}]}');
  * console.log(file.tasks.length, file.graph.edgeCount); // 1 0
  * ```
@@ -47,7 +48,47 @@ export interface TaskFile {
  * ```
  */
 export async function loadTaskFile(path: string): Promise<TaskFile> {
-  return parseTaskFile(await readText(path), path);
+  const text = withoutBom(await readText(path));
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return (await import("./parse.ts")).parseTaskFile(text, path);
+  }
+  const checked = checkTaskData(data);
+  if (checked.graph && checked.warnings.length === 0) {
+    return { path, tasks: checked.tasks, graph: checked.graph, warnings: [] };
+  }
+  return (await import("./parse.ts")).placed(text, path, checked);
+}
+
+/** Task file data after its checks: its tasks and graph, or its problems (not yet placed). */
+export type CheckedData =
+  | { tasks: Task[]; graph: TaskGraph; problems?: undefined; warnings: Problem[] }
+  | { tasks?: undefined; graph?: undefined; problems: Problem[]; warnings: Problem[] };
+
+/**
+ * Checks parsed task file data against the schema, then its names, dependencies and cycles.
+ *
+ * @example
+ * ```ts
+ * import { checkTaskData } from "./load.ts";
+ * const { graph } = checkTaskData({ tasks: [{ name: "a", type: "exec", arguments: "true" }] });
+ * console.log(graph?.size); // 1
+ * ```
+ */
+export function checkTaskData(data: unknown): CheckedData {
+  const { errors, warnings } = checkSchema(data);
+  if (errors.length) return { problems: errors, warnings };
+  const tasks = (data as { tasks: Task[] }).tasks;
+  // The tasks are ours (just parsed): their dependency names can share the tasks' name strings.
+  const { graph, problems } = TaskGraph.analyze(tasks, { shareNames: true });
+  return graph ? { tasks, graph, warnings } : { problems, warnings };
+}
+
+/** The text without a byte order mark. */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
@@ -57,9 +98,9 @@ export async function loadTaskFile(path: string): Promise<TaskFile> {
  */
 async function readText(path: string): Promise<string> {
   try {
-    if (path === "-") return decode(await readStdin(), path);
+    if (path === "-") return await decode(await readStdin(), path);
     const text = await readFile(path, "utf8");
-    return text.includes("\uFFFD") ? decode(await readFile(path), path) : text;
+    return text.includes("\uFFFD") ? await decode(await readFile(path), path) : text;
   } catch (e) {
     if (e instanceof TaskFileError) throw e;
     throw new TaskFileError(path, [{
@@ -69,73 +110,12 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-/**
- * Parses and validates task file text (JSON, or JSONC with comments and trailing commas).
- *
- * @param text The file's content.
- * @param path The name used in messages. Default: `<input>`.
- * @throws {TaskFileError} listing every problem, each with line and column.
- * @example
- * ```ts
- * import { parseTaskFile } from "./load.ts";
- * const file = parseTaskFile(`{
- *   // JSONC is fine
- *   "tasks": [{ "name": "hello", "type": "exec", "arguments": "echo hi" },],
- * }`);
- * console.log(file.tasks[0].name); // hello
- * ```
- */
-export function parseTaskFile(text: string, path = "<input>"): TaskFile {
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const data = parseJson(text, path);
-  const positions = new Positions(text);
-  const { errors, warnings } = checkSchema(data);
-  if (errors.length) throw new TaskFileError(path, positions.locate(errors));
-  const tasks = (data as { tasks: Task[] }).tasks;
-  // The tasks are ours (just parsed): their dependency names can share the tasks' name strings.
-  const { graph, problems } = TaskGraph.analyze(tasks, { shareNames: true });
-  if (!graph) throw new TaskFileError(path, positions.locate(problems));
-  return { path, tasks, graph, warnings: positions.locate(warnings) };
-}
-
-/** `JSON.parse` first (fast, lean on memory); JSONC only when plain JSON does not parse. */
-function parseJson(text: string, path: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    const errors: ParseError[] = [];
-    let data;
-    try {
-      data = parseJsonc(text, errors, { allowTrailingComma: true });
-    } catch (e) {
-      // The JSONC parser recurses: tens of thousands of nested brackets overflow its stack.
-      if (!(e instanceof RangeError)) throw e;
-      throw new TaskFileError(path, [{
-        message: "invalid JSON, nested too deeply to read",
-        hint: 'a task file needs a few levels only: {"tasks": [{"name": …, "type": …, "arguments": …}]}',
-      }]);
-    }
-    if (errors.length === 0) return data;
-    const { line, column } = new Positions(text).at(errors[0].offset);
-    throw new TaskFileError(path, [{
-      message: `invalid JSON: ${describeSyntaxError(printParseErrorCode(errors[0].error))}`,
-      line,
-      column,
-      hint: "fix the syntax here (comments and trailing commas are allowed)",
-    }]);
-  }
-}
-
-/** `CloseBraceExpected` → `close brace expected`. */
-function describeSyntaxError(code: string): string {
-  return code.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
-}
-
-function decode(bytes: Uint8Array, path: string): string {
+async function decode(bytes: Uint8Array, path: string): Promise<string> {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     const text = new TextDecoder().decode(bytes);
+    const { Positions } = await import("./positions.ts");
     const { line, column } = new Positions(text).at(text.indexOf("\uFFFD"));
     throw new TaskFileError(path, [{
       message: "the file is not valid UTF-8 text",
