@@ -208,7 +208,7 @@ test("task names: empty or with a control character (C0, DEL, C1) are refused wi
   const other = problemsOf(
     JSON.stringify({ tasks: [{ name: "x\u009b", type: "exec", arguments: "true", timeout: 0 }] }),
   );
-  assert.doesNotMatch(other.message, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  assert.ok(![...other.message].some((c) => c !== "\n" && (c < " " || (c >= "\u007f" && c <= "\u009f"))));
   assert.match(other.message, /task #1: "timeout" must be more than 0/);
 });
 
