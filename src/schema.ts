@@ -95,6 +95,21 @@ export const taskFileSchema = {
             additionalProperties: { type: "string", pattern: "^[^\\u0000]*$" },
             examples: [{ NODE_ENV: "production" }],
           },
+          inputs: {
+            description: "Glob patterns of the files the task reads, relative to its cwd (default: the " +
+              "task file's folder). A task with inputs is incremental: it runs only when its command, " +
+              "environment, inputs or dependencies' outputs changed, or its outputs did.",
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            examples: [["src/**/*.ts", "package.json"]],
+          },
+          outputs: {
+            description: "Glob patterns of the files the task writes, relative to its cwd. Their content " +
+              "is recorded after each successful run; a dependent wakes only when it changed.",
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            examples: [["dist/**"]],
+          },
         },
       },
     },

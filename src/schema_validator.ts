@@ -4,7 +4,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/dagrun/dagrun/schema/tasks.schema.json","title":"dagrun task file","description":"Tasks that dagrun runs with the most concurrency their dependencies allow.","type":"object","required":["tasks"],"properties":{"tasks":{"description":"The tasks, in any order; the report lists them in this order.","type":"array","items":{"type":"object","required":["name","type","arguments"],"properties":{"name":{"description":"Unique name of the task; dependencies refer to it. Not empty, and no control characters (C0, DEL, C1): names are printed on the terminal, one line each.","type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","examples":["build"]},"type":{"description":"exec: a shell command. eval: the body of a JavaScript async function.","type":"string","enum":["exec","eval"]},"arguments":{"description":"The shell command (exec) or JavaScript source (eval: may use await, console and signal).","type":"string","examples":["make all","await new Promise((r) => setTimeout(r, 1000));"]},"dependencies":{"description":"Names of tasks that must succeed before this one starts.","type":"array","items":{"type":"string"}},"timeout":{"description":"Seconds the task may run; then an exec task's whole process group gets SIGTERM (SIGKILL after a grace period), an eval task's signal is aborted, and the task fails. Default: no limit, or the command line's --timeout.","type":"number","exclusiveMinimum":0,"examples":[60,0.5]},"retries":{"description":"How many more times to run the task if it fails (or times out). Dependents wait for the final attempt. Default: 0, or the command line's --retries.","type":"integer","minimum":0,"examples":[2]},"retryDelay":{"description":"Seconds to wait before the first retry; each further retry waits twice as long as the one before. Default: 1.","type":"number","minimum":0,"examples":[0.5]},"cwd":{"description":"Working directory of an exec task, relative to the folder of the task file (the current directory when the file is read from stdin). Default: dagrun's current directory.","type":"string","minLength":1,"examples":["packages/web"]},"env":{"description":"Environment variables of an exec task, merged over dagrun's environment. A name holds no '=' or NUL, a value no NUL (the system cannot pass them).","type":"object","propertyNames":{"minLength":1,"pattern":"^[^=\\u0000]*$"},"additionalProperties":{"type":"string","pattern":"^[^\\u0000]*$"},"examples":[{"NODE_ENV":"production"}]}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/dagrun/dagrun/schema/tasks.schema.json","title":"dagrun task file","description":"Tasks that dagrun runs with the most concurrency their dependencies allow.","type":"object","required":["tasks"],"properties":{"tasks":{"description":"The tasks, in any order; the report lists them in this order.","type":"array","items":{"type":"object","required":["name","type","arguments"],"properties":{"name":{"description":"Unique name of the task; dependencies refer to it. Not empty, and no control characters (C0, DEL, C1): names are printed on the terminal, one line each.","type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","examples":["build"]},"type":{"description":"exec: a shell command. eval: the body of a JavaScript async function.","type":"string","enum":["exec","eval"]},"arguments":{"description":"The shell command (exec) or JavaScript source (eval: may use await, console and signal).","type":"string","examples":["make all","await new Promise((r) => setTimeout(r, 1000));"]},"dependencies":{"description":"Names of tasks that must succeed before this one starts.","type":"array","items":{"type":"string"}},"timeout":{"description":"Seconds the task may run; then an exec task's whole process group gets SIGTERM (SIGKILL after a grace period), an eval task's signal is aborted, and the task fails. Default: no limit, or the command line's --timeout.","type":"number","exclusiveMinimum":0,"examples":[60,0.5]},"retries":{"description":"How many more times to run the task if it fails (or times out). Dependents wait for the final attempt. Default: 0, or the command line's --retries.","type":"integer","minimum":0,"examples":[2]},"retryDelay":{"description":"Seconds to wait before the first retry; each further retry waits twice as long as the one before. Default: 1.","type":"number","minimum":0,"examples":[0.5]},"cwd":{"description":"Working directory of an exec task, relative to the folder of the task file (the current directory when the file is read from stdin). Default: dagrun's current directory.","type":"string","minLength":1,"examples":["packages/web"]},"env":{"description":"Environment variables of an exec task, merged over dagrun's environment. A name holds no '=' or NUL, a value no NUL (the system cannot pass them).","type":"object","propertyNames":{"minLength":1,"pattern":"^[^=\\u0000]*$"},"additionalProperties":{"type":"string","pattern":"^[^\\u0000]*$"},"examples":[{"NODE_ENV":"production"}]},"inputs":{"description":"Glob patterns of the files the task reads, relative to its cwd (default: the task file's folder). A task with inputs is incremental: it runs only when its command, environment, inputs or dependencies' outputs changed, or its outputs did.","type":"array","items":{"type":"string","minLength":1},"examples":[["src/**/*.ts","package.json"]]},"outputs":{"description":"Glob patterns of the files the task writes, relative to its cwd. Their content is recorded after each successful run; a dependent wakes only when it changed.","type":"array","items":{"type":"string","minLength":1},"examples":[["dist/**"]]}}}}}};
 const pattern0 = new RegExp("^[^\\u0000-\\u001f\\u007f-\\u009f]*$", "u");
 const pattern1 = new RegExp("^[^=\\u0000]*$", "u");
 const pattern2 = new RegExp("^[^\\u0000]*$", "u");
@@ -335,9 +335,15 @@ vErrors.push(err25);
 errors++;
 }
 }
-}
-else {
-const err26 = {instancePath:instancePath+"/tasks/" + i0,schemaPath:"#/properties/tasks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data1.inputs !== undefined){
+let data13 = data1.inputs;
+if(Array.isArray(data13)){
+const len2 = data13.length;
+for(let i2=0; i2<len2; i2++){
+let data14 = data13[i2];
+if(typeof data14 === "string"){
+if(data14.length < 1){
+const err26 = {instancePath:instancePath+"/tasks/" + i0+"/inputs/" + i2,schemaPath:"#/properties/tasks/items/properties/inputs/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -347,9 +353,8 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
 else {
-const err27 = {instancePath:instancePath+"/tasks",schemaPath:"#/properties/tasks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err27 = {instancePath:instancePath+"/tasks/" + i0+"/inputs/" + i2,schemaPath:"#/properties/tasks/items/properties/inputs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -361,12 +366,89 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err28 = {instancePath:instancePath+"/tasks/" + i0+"/inputs",schemaPath:"#/properties/tasks/items/properties/inputs/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data1.outputs !== undefined){
+let data15 = data1.outputs;
+if(Array.isArray(data15)){
+const len3 = data15.length;
+for(let i3=0; i3<len3; i3++){
+let data16 = data15[i3];
+if(typeof data16 === "string"){
+if(data16.length < 1){
+const err29 = {instancePath:instancePath+"/tasks/" + i0+"/outputs/" + i3,schemaPath:"#/properties/tasks/items/properties/outputs/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/tasks/" + i0+"/outputs/" + i3,schemaPath:"#/properties/tasks/items/properties/outputs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/tasks/" + i0+"/outputs",schemaPath:"#/properties/tasks/items/properties/outputs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/tasks/" + i0,schemaPath:"#/properties/tasks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/tasks",schemaPath:"#/properties/tasks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
 }
 errors++;
 }

@@ -35,6 +35,13 @@ export interface Task {
   cwd?: string;
   /** Environment variables of an exec task, merged over dagrun's own. Default: none. */
   env?: Record<string, string>;
+  /**
+   * Glob patterns of the files the task reads, relative to its `cwd` (default: the task file's
+   * folder). A task with inputs is skipped when it is up to date. Default: none (runs every time).
+   */
+  inputs?: string[];
+  /** Glob patterns of the files the task writes, relative to its `cwd`. Default: none. */
+  outputs?: string[];
 }
 
 /**

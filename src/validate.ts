@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { picomatch } from "./deps/picomatch.ts";
 import { taskFileSchema } from "./schema.ts";
 import { controlCharAt, nameProblem } from "./names.ts";
 import { validate as generatedValidate } from "./schema_validator.ts";
@@ -44,7 +45,7 @@ export function checkSchema(data: unknown): { errors: Problem[]; warnings: Probl
   const errors = compiled(data)
     ? []
     : (compiled.errors ?? []).filter((e) => e.propertyName === undefined).map((e) => toProblem(e, data));
-  if (errors.length === 0) errors.push(...tooLong(data as TaskList));
+  if (errors.length === 0) errors.push(...tooLong(data as TaskList), ...badPatterns(data as TaskList));
   return { errors, warnings: errors.length ? [] : unknownProperties(data as TaskList) };
 }
 
@@ -54,6 +55,33 @@ export function checkSchema(data: unknown): { errors: Problem[]; warnings: Probl
  * the task ran (`Argument list too long`, `spawn E2BIG`), after the tasks before it.
  */
 export const MAX_COMMAND_BYTES = 128 * 1024 - 1;
+
+/**
+ * Glob patterns that cannot mean what was meant: an unclosed `[`, `{` or `(` would otherwise
+ * match itself literally and silently leave the task without its files.
+ */
+function badPatterns(data: TaskList): Problem[] {
+  const problems: Problem[] = [];
+  data.tasks.forEach((task, i) => {
+    for (const key of ["inputs", "outputs"] as const) {
+      (task[key] as string[] | undefined)?.forEach((pattern, j) => {
+        try {
+          picomatch.makeRe(pattern, { strictBrackets: true });
+        } catch (e) {
+          problems.push({
+            message: `${JSON.stringify(pattern)} is not a valid glob pattern: ${
+              (e as Error).message.replace(/ - use .*$/, "")
+            }`,
+            task: controlCharAt(task.name as string) < 0 ? task.name as string : undefined,
+            path: ["tasks", i, key, j],
+            hint: "close the bracket, or escape it with a backslash to match it literally",
+          });
+        }
+      });
+    }
+  });
+  return problems;
+}
 
 function tooLong(data: TaskList): Problem[] {
   const problems: Problem[] = [];
@@ -182,7 +210,14 @@ function toProblem(e: SchemaError, data: unknown): Problem {
         hint: "remove the NUL: an environment variable's value cannot hold one",
       };
     case "minLength":
-      return { message: `${where} must not be empty`, task, path, hint: "remove it, or give a value" };
+      return {
+        message: `${where} must not be empty`,
+        task,
+        path,
+        hint: isPattern(path)
+          ? 'remove the empty string, or give a glob pattern such as "src/**/*.ts"'
+          : "remove it, or give a value",
+      };
   }
   return { message: `${where} ${e.message ?? "is invalid"}`, task, path };
 }
@@ -225,10 +260,18 @@ function typeHint(path: (string | number)[], value: unknown, type: string): stri
   if (path[0] === "tasks" && path.length === 1) {
     return '"tasks" is a list: "tasks": [ { "name": …, "type": …, "arguments": … } ]';
   }
+  if (path.length === 3 && (path[2] === "inputs" || path[2] === "outputs")) {
+    return `write it as a list of glob patterns: "${path[2]}": ["src/**/*.ts"]`;
+  }
   if (type === "string" && (typeof value === "number" || typeof value === "boolean")) {
     return `write it in quotes: "${value}"`;
   }
   return `write it as ${article(type)}`;
+}
+
+/** True for the path of one of a task's `inputs` or `outputs` patterns. */
+function isPattern(path: (string | number)[]): boolean {
+  return path.length === 4 && (path[2] === "inputs" || path[2] === "outputs");
 }
 
 function article(type: string): string {
