@@ -50,6 +50,8 @@ export interface TaskReport {
   queuedMs?: number;
   /** For a task run by a remote worker: the worker that ran it (last), as `host:pid`. */
   worker?: string;
+  /** True for a task that did not run because it was up to date (its status is `ok`). */
+  upToDate?: true;
 }
 
 /**
@@ -140,6 +142,17 @@ export interface SkippedEvent extends TimedTaskEvent {
   report: TaskReport;
 }
 
+/**
+ * A task did not run because it was up to date (`RunOptions.freshness`): for its dependents it
+ * succeeded. No `started` or `ended` event comes for it.
+ */
+export interface UpToDateEvent extends TimedTaskEvent {
+  /** Tells the event kinds apart. */
+  type: "up-to-date";
+  /** The task's final record: status `ok`, `upToDate` true, no times. */
+  report: TaskReport;
+}
+
 /** An error no task could be blamed for, such as an uncaught exception from a stray timer. */
 export interface ErrorEvent {
   /** Tells the event kinds apart. */
@@ -161,4 +174,11 @@ export interface ErrorEvent {
  * console.log(log); // ["started", "ended"]
  * ```
  */
-export type RunEvent = StartedEvent | RetryEvent | OutputEvent | EndedEvent | SkippedEvent | ErrorEvent;
+export type RunEvent =
+  | StartedEvent
+  | RetryEvent
+  | OutputEvent
+  | EndedEvent
+  | SkippedEvent
+  | UpToDateEvent
+  | ErrorEvent;

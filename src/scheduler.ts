@@ -71,6 +71,32 @@ export interface RunOptions {
    * report's `ok` false. Default: none.
    */
   skip?: ReadonlyMap<number, string>;
+  /**
+   * Decides which tasks need not run (such as `Freshness`, from the state of earlier runs): each
+   * task is checked when its dependencies are done, before it starts, and told of its end before
+   * its dependents are checked. Default: every task runs.
+   */
+  freshness?: FreshnessGate;
+}
+
+/**
+ * What the scheduler asks about tasks that may be up to date. It sees only indices and answers:
+ * how freshness is decided (fingerprints, files, state) is none of its business.
+ *
+ * @example
+ * ```ts
+ * import { run, type FreshnessGate } from "./scheduler.ts";
+ * const built = new Set<number>();
+ * const gate: FreshnessGate = { check: (i) => built.has(i), record: (i, ok) => void (ok && built.add(i)) };
+ * await run([{ name: "a", type: "eval", arguments: "" }], { freshness: gate }); // runs a
+ * await run([{ name: "a", type: "eval", arguments: "" }], { freshness: gate }); // a is up to date
+ * ```
+ */
+export interface FreshnessGate {
+  /** True (or a promise of it) when task `index` is up to date and is not to run. A throw fails the task. */
+  check(index: number): boolean | Promise<boolean>;
+  /** Task `index` ran and ended, `ok` or not; its dependents are checked after this settles. */
+  record(index: number, ok: boolean): void | Promise<void>;
 }
 
 /** The executors dagrun has out of the box. */
@@ -125,6 +151,11 @@ class Run {
   readonly #onFailure: FailurePolicy;
   readonly #baseDir: string;
   readonly #onEvent: (event: RunEvent) => void;
+  readonly #freshness?: FreshnessGate;
+  /** Freshness records not yet settled: the run is not over before they are. */
+  #recording = 0;
+  /** Set when no task may start any more (on-failure: no-new or kill): why. */
+  #notStarting: string | undefined;
   readonly #state: Uint8Array;
   readonly #waiting: Int32Array;
   readonly #reports: TaskReport[];
@@ -165,6 +196,7 @@ class Run {
     this.#onFailure = options.onFailure ?? "continue";
     this.#baseDir = options.baseDir ?? ".";
     this.#onEvent = options.onEvent ?? (() => {});
+    this.#freshness = options.freshness;
     const n = graph.size;
     this.#state = new Uint8Array(n);
     this.#waiting = new Int32Array(n);
@@ -265,7 +297,45 @@ class Run {
   #start(i: number): void {
     this.#state[i] = RUNNING;
     this.#running++;
-    this.#attempt(i, 1, undefined);
+    if (!this.#freshness) return this.#attempt(i, 1, undefined);
+    const checked = (upToDate: boolean) => {
+      // The run was stopped, or a failure stopped new starts, while the check went on.
+      const stopped = this.#stop.signal.aborted ? this.#stopReason : this.#notStarting;
+      if (stopped !== undefined) {
+        this.#running--;
+        this.#skip(i, stopped);
+        return this.#settleIfDone();
+      }
+      if (!upToDate) return this.#attempt(i, 1, undefined);
+      this.#running--;
+      this.#upToDate(i);
+    };
+    const failed = (e: unknown) => {
+      const now = this.#now();
+      this.#end(i, now, { ok: false, error: `cannot tell whether it is up to date: ${errorText(e)}` }, 1);
+    };
+    try {
+      Promise.resolve(this.#freshness.check(i)).then(checked, failed);
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  /** Task `i` need not run: it counts as ok and its dependents may go. */
+  #upToDate(i: number): void {
+    const task = this.#graph.tasks[i];
+    const report: TaskReport = {
+      name: task.name,
+      type: task.type,
+      status: "ok",
+      startMs: null,
+      endMs: null,
+      durationMs: null,
+      upToDate: true,
+    };
+    this.#finalize(i, report);
+    this.#emit({ type: "up-to-date", task, index: i, timeMs: this.#now(), report });
+    this.#release(i);
   }
 
   /**
@@ -340,7 +410,7 @@ class Run {
       if (n < attempts && !this.#stop.signal.aborted) this.#retry(i, n, attempts, first, o);
       else this.#end(i, first, o, n);
     };
-    outcome.then(settle, (e) => settle({ ok: false, error: e instanceof Error ? e.message : String(e) }));
+    outcome.then(settle, (e) => settle({ ok: false, error: errorText(e) }));
   }
 
   /** Attempt `n` of task `i` failed: waits (doubling the delay each time), then runs the next. */
@@ -398,15 +468,36 @@ class Run {
     this.#running--;
     this.#finalize(i, report);
     this.#emit({ type: "ended", task, index: i, timeMs: endMs, report });
-    if (outcome.ok) {
+    if (!outcome.ok) {
+      this.#skipDependents(i, "failed");
+      if (!this.#stop.signal.aborted) this.#applyFailurePolicy(i);
+    }
+    if (!this.#freshness) return this.#release(i);
+    // The dependents' check needs what this task left: they wait for the record.
+    this.#recording++;
+    const recorded = () => {
+      this.#recording--;
+      this.#release(i);
+    };
+    try {
+      Promise.resolve(this.#freshness.record(i, outcome.ok)).then(recorded, (e) => {
+        this.#emit({ type: "error", message: `cannot record the state of ${task.name}: ${errorText(e)}` });
+        recorded();
+      });
+    } catch (e) {
+      this.#emit({ type: "error", message: `cannot record the state of ${task.name}: ${errorText(e)}` });
+      recorded();
+    }
+  }
+
+  /** Task `i` is final: readies the dependents of a success, fills free slots, settles when all are done. */
+  #release(i: number): void {
+    if (this.#reports[i].status === "ok") {
       for (const d of this.#graph.dependentsOf(i)) {
         if (--this.#waiting[d] === 0 && this.#state[d] === PENDING && !this.#stop.signal.aborted) {
           this.#ready(d);
         }
       }
-    } else {
-      this.#skipDependents(i, "failed");
-      if (!this.#stop.signal.aborted) this.#applyFailurePolicy(i);
     }
     if (this.#queue && !this.#stop.signal.aborted) this.#fill();
     this.#settleIfDone();
@@ -417,7 +508,8 @@ class Run {
     if (this.#onFailure === "continue") return;
     const name = this.#graph.tasks[failed].name;
     this.#queue?.drain();
-    this.#skipWaiting(`not started: ${name} failed (on-failure: ${this.#onFailure})`);
+    this.#notStarting = `not started: ${name} failed (on-failure: ${this.#onFailure})`;
+    this.#skipWaiting(this.#notStarting);
     if (this.#onFailure === "kill") {
       this.#stopReason = `stopped: ${name} failed (on-failure: kill)`;
       this.#stopRunning();
@@ -485,7 +577,7 @@ class Run {
   }
 
   #settleIfDone(): void {
-    if (this.#settled || this.#finished < this.#graph.size) return;
+    if (this.#settled || this.#finished < this.#graph.size || this.#recording > 0) return;
     this.#settled = true;
     Promise.all(this.#cleanups.map((cleanup) => cleanup().catch(() => {}))).then(() => {
       this.#detach();
@@ -505,6 +597,10 @@ class Run {
 /** `ms` to the microsecond, as the report gives times. */
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** The longest delay a timer takes (about 24.8 days); a longer one would fire at once. */

@@ -27,11 +27,18 @@ import type { Write } from "./text.ts";
 export class DryRunReporter {
   readonly #write: Write;
   readonly #colors: Colors;
+  readonly #why?: (index: number) => string | undefined;
   #started = 0;
+  #upToDate = 0;
 
-  constructor(options: { write: Write; colors?: Colors }) {
+  /**
+   * Makes a reporter writing through `options.write`; `options.why` says why a task would run
+   * (from `Freshness.reason`), shown after it.
+   */
+  constructor(options: { write: Write; colors?: Colors; why?: (index: number) => string | undefined }) {
     this.#write = options.write;
     this.#colors = options.colors ?? new Colors(false);
+    this.#why = options.why;
   }
 
   /** Lists a started task (it would run) or a skipped one. */
@@ -40,7 +47,14 @@ export class DryRunReporter {
       const n = String(++this.#started).padStart(4);
       const command = event.task.arguments.split("\n", 1)[0];
       const cut = command.length > 60 ? command.slice(0, 59) + "…" : command;
-      this.#write("stdout", `${n}. ${this.#colors.task(event.task.name)}  ${event.task.type}: ${cut}\n`);
+      const why = this.#why?.(event.index);
+      this.#write(
+        "stdout",
+        `${n}. ${this.#colors.task(event.task.name)}  ${event.task.type}: ${cut}${why ? `  (${why})` : ""}\n`,
+      );
+    } else if (event.type === "up-to-date") {
+      this.#upToDate++;
+      this.#write("stdout", `   =  ${event.task.name}  up to date\n`);
     } else if (event.type === "skipped") {
       this.#write(
         "stdout",
@@ -51,11 +65,12 @@ export class DryRunReporter {
 
   /** The summary line. */
   finish(report: RunReport): void {
-    const skipped = report.tasks.length - this.#started;
+    const skipped = report.tasks.length - this.#started - this.#upToDate;
     const s = (n: number) => (n === 1 ? "" : "s");
     this.#write(
       "stdout",
       `Would run ${this.#started} task${s(this.#started)}` +
+        (this.#upToDate ? `, ${this.#upToDate} up to date` : "") +
         (skipped ? `, skip ${skipped}` : "") + "; nothing was run.\n",
     );
   }

@@ -102,6 +102,7 @@ export class StatusLine {
         if (event.report.status === "failed") this.#failed++;
         break;
       case "skipped":
+      case "up-to-date":
         this.#done++;
         break;
     }

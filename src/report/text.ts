@@ -93,6 +93,8 @@ export class TextReporter {
         return this.#output(event.index, event.task.name, event.stream, event.data);
       case "ended":
         return this.#ended(event.index, event.task.name, `Ended : ${this.#colors.task(event.task.name)}\n`);
+      case "up-to-date":
+        return this.#write("stdout", `Up to date: ${this.#colors.task(event.task.name)}\n`);
       case "error":
         return this.#write("stderr", `dagrun: ${event.message}\n`);
     }
@@ -194,8 +196,10 @@ export function* reportChunks(report: RunReport, colors: Colors = new Colors(fal
       .trimEnd() + "\n";
   let chunk = "\nReport:\n";
   const counts = { ok: 0, failed: 0, skipped: 0 };
+  let upToDate = 0;
   for (const t of tasks) {
-    counts[t.status]++;
+    if (t.upToDate) upToDate++;
+    else counts[t.status]++;
     chunk += row(t);
     if (chunk.length >= CHUNK) yield chunk, chunk = "";
   }
@@ -206,7 +210,8 @@ export function* reportChunks(report: RunReport, colors: Colors = new Colors(fal
     if (chunk.length >= CHUNK) yield chunk, chunk = "";
   }
   yield chunk +
-    `${tasks.length} task${tasks.length === 1 ? "" : "s"}: ${counts.ok} ok, ${counts.failed} failed, ` +
+    `${tasks.length} task${tasks.length === 1 ? "" : "s"}: ${counts.ok} ok, ` +
+    (upToDate ? `${upToDate} up to date, ` : "") + `${counts.failed} failed, ` +
     `${counts.skipped} skipped in ${(report.durationMs / 1000).toFixed(2)} s` +
     (report.interrupted ? " (interrupted)" : "") + "\n";
 }
@@ -226,6 +231,7 @@ const CHUNK = 64 * 1024;
  */
 export function detail(t: TaskReport): string {
   if (t.status === "skipped") return `skipped: ${t.reason}`;
+  if (t.upToDate) return "up to date";
   const tries = t.attempts && t.attempts > 1 ? ` (${t.attempts} attempts)` : "";
   if (t.status === "ok") return tries.trim();
   return failure(t) + tries;
