@@ -22,7 +22,14 @@
  */
 export { loadTaskFile, type TaskFile } from "./src/load.ts";
 export { parseTaskFile } from "./src/parse.ts";
-export { builtinExecutors, type FailurePolicy, run, type RunOptions } from "./src/scheduler.ts";
+export {
+  builtinExecutors,
+  type FailurePolicy,
+  type FreshnessGate,
+  run,
+  type RunOptions,
+} from "./src/scheduler.ts";
+export { Freshness, type FreshnessOptions } from "./src/freshness/freshness.ts";
 export { TaskFileError } from "./src/errors.ts";
 export { TaskGraph } from "./src/graph.ts";
 export { historyWeight, loadHistory } from "./src/history.ts";
@@ -42,6 +49,7 @@ export type {
   TaskReport,
   TaskStatus,
   TimedTaskEvent,
+  UpToDateEvent,
 } from "./src/events.ts";
 export type { Executor, ExecutorContext, Outcome } from "./src/executors/types.ts";
 export {

@@ -16,6 +16,7 @@ import { type OutputMode, TextReporter } from "../report/text.ts";
 import type { TraceRecorder } from "../report/trace.ts";
 import { type Selection, selectTasks } from "../select.ts";
 import { type CliIO, EXIT, loadWithWarnings, oneOf, UsageError, usageErrors } from "./common.ts";
+import { openFreshness } from "./incremental.ts";
 
 /** The options of `dagrun run`, as `parseArgs` takes them. */
 export const RUN_OPTIONS = {
@@ -37,6 +38,8 @@ export const RUN_OPTIONS = {
   "key-file": { type: "string" },
   insecure: { type: "boolean" },
   "remote-eval": { type: "boolean" },
+  force: { type: "boolean" },
+  state: { type: "string" },
 } as const;
 
 /**
@@ -73,7 +76,16 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     baseDir: file.path === "-" ? "." : dirname(file.path),
     weight,
   };
-  if (o.dryRun) return dryRun(selection, runOptions, io, colors.stdout);
+  const freshness = await openFreshness(
+    file.path,
+    selection.graph,
+    { state: o.state, force: o.force, predict: o.dryRun },
+    io,
+  );
+  runOptions.freshness = freshness;
+  if (o.dryRun) {
+    return dryRun(selection, runOptions, io, colors.stdout, freshness && ((i) => freshness.reason(i)));
+  }
   const remote = o.remote && await openRemote(o.remote, io);
   if (remote) {
     runOptions.executors = { ...runOptions.executors, exec: remote.executor };
@@ -82,6 +94,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   try {
     return await runWith(selection, runOptions, o, io, colors);
   } finally {
+    freshness?.close();
     await remote?.close();
   }
 }
@@ -194,6 +207,8 @@ interface RunArgs {
   evalIsolation: "inline" | "worker";
   history?: string;
   dryRun: boolean;
+  force: boolean;
+  state?: string;
   trace?: string;
   timings: boolean;
   reportJson?: string;
@@ -243,6 +258,8 @@ function parseRunArgs(args: string[], env: Readonly<Record<string, string | unde
     evalIsolation: oneOf("--eval-isolation", values["eval-isolation"], ["inline", "worker"] as const),
     history: values.history,
     dryRun: values["dry-run"] === true,
+    force: values.force === true,
+    state: values.state,
     trace: values.trace,
     timings: values.timings === true,
     reportJson: values["report-json"],
@@ -300,12 +317,18 @@ function colorsFor(io: CliIO, mode: ColorMode): { stdout: Colors; stderr: Colors
  * Runs nothing: walks the selection with executors that succeed at once, with the run's options,
  * so the order is the one the run would start tasks in if each took the same time.
  */
-async function dryRun(selection: Selection, options: RunOptions, io: CliIO, colors: Colors): Promise<number> {
+async function dryRun(
+  selection: Selection,
+  options: RunOptions,
+  io: CliIO,
+  colors: Colors,
+  why?: (index: number) => string | undefined,
+): Promise<number> {
   const [{ dryExecutor }, { DryRunReporter }] = await Promise.all([
     import("../executors/dry.ts"),
     import("../report/dry_run.ts"),
   ]);
-  const reporter = new DryRunReporter({ write: io.write, colors });
+  const reporter = new DryRunReporter({ write: io.write, colors, why });
   const executors = Object.fromEntries(Object.keys(builtinExecutors).map((type) => [type, dryExecutor]));
   const report = await run(selection.graph, { ...options, executors, onEvent: (e) => reporter.handle(e) });
   reporter.finish(report);

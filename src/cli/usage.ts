@@ -22,7 +22,8 @@ Commands:
   run                   run the tasks (the default)
   check                 validate FILE and print the plan: task and dependency
                         counts, the dependency levels and the critical path
-                        by task count (the longest dependency chain)
+                        by task count (the longest dependency chain), and
+                        which tasks are up to date and why the others would run
   graph                 print the dependency graph (arrows point from a task to
                         what it depends on)
   worker                take tasks of "run --redis" from a Redis queue and run
@@ -33,7 +34,11 @@ Options of run:
                         start longest-remaining-chain first
       --exclude NAME    do not run NAME; what depends on it is skipped
                         (repeatable; also for check and graph)
-      --dry-run         print what would run, in start order, and run nothing
+      --dry-run         print what would run, in start order, and why, and run
+                        nothing
+      --force           run every selected task, even those up to date
+      --state DIR       keep the state of incremental runs in DIR (default:
+                        .dagrun beside FILE; also for check)
       --output MODE     prefixed: each line as "[task] line", live (default)
                         grouped: each task's lines as one block when it ends
                         raw: task output passed through as it is
@@ -84,6 +89,10 @@ Options of graph:
 
   -h, --help            show this help
   -V, --version         show the version
+
+Tasks with "inputs" (glob patterns) run only when their command, env, input
+files or dependencies' outputs changed since their last success, or their
+"outputs" did; the others print "Up to date: NAME". See docs/incremental.md.
 
 On a terminal a status line on stderr shows progress while tasks run.
 Exit codes: 0 all ok, 1 a task failed or was skipped, 2 invalid input or usage,

@@ -1,0 +1,59 @@
+/**
+ * How the commands set up incremental runs: the state folder (`.dagrun/` beside the task file,
+ * or `--state DIR`) and a `Freshness` for the selected tasks, when any of them declares files.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { Freshness } from "../freshness/freshness.ts";
+import type { TaskGraph } from "../graph.ts";
+import type { CliIO } from "./common.ts";
+
+/**
+ * Options of {@linkcode openFreshness}.
+ *
+ * @example
+ * ```ts
+ * import type { IncrementalOptions } from "./incremental.ts";
+ * const options: IncrementalOptions = { force: true };
+ * ```
+ */
+export interface IncrementalOptions {
+  /** The state folder (`--state`). Default: `.dagrun` beside the task file. */
+  state?: string;
+  /** Run every task (`--force`). Default: false. */
+  force?: boolean;
+  /** Only predict, writing nothing (`--dry-run`, `check`). Default: false. */
+  predict?: boolean;
+}
+
+/**
+ * A `Freshness` for `graph`, loaded from `path`'s state folder, or `undefined` when no task
+ * declares `inputs` or `outputs` (then every task runs and nothing is written). Warnings, such
+ * as a damaged state file, go to stderr.
+ *
+ * @example
+ * ```ts
+ * import { loadTaskFile } from "../load.ts";
+ * import { processIO } from "./common.ts";
+ * import { openFreshness } from "./incremental.ts";
+ * const file = await loadTaskFile("examples/example.json");
+ * const freshness = openFreshness(file.path, file.graph, {}, processIO); // undefined: no inputs there
+ * ```
+ */
+export function openFreshness(
+  path: string,
+  graph: TaskGraph,
+  options: IncrementalOptions,
+  io: CliIO,
+): Freshness | undefined {
+  if (!graph.tasks.some((t) => t.inputs || t.outputs)) return undefined;
+  const baseDir = path === "-" ? "." : dirname(path);
+  return new Freshness(graph, {
+    baseDir,
+    stateDir: options.state ?? join(baseDir, ".dagrun"),
+    force: options.force,
+    predict: options.predict,
+    warn: (message) => io.write("stderr", `dagrun: warning: ${message}\n`),
+  });
+}

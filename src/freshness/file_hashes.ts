@@ -1,0 +1,154 @@
+/**
+ * Content hashes of files, kept with each file's stat (size, mtime, ctime, inode) so that a file
+ * whose stat has not changed is not read again, as git's index does. The cache is a plain file
+ * in the state folder, written atomically at the end of a run; losing it costs only re-reading.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { closeSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
+import process from "node:process";
+import { type FileStat, statFile } from "../runtime/stat.ts";
+
+/**
+ * A file modified less than this long before it was hashed may change again within the same
+ * timestamp tick (1 s on some file systems) without its stat showing it: such a hash is kept but
+ * not trusted, so the next run reads the file again (git's "racily clean" entries).
+ */
+const RACY_MS = 1000;
+
+/** Files up to this size are read whole; bigger ones in chunks of it, so memory stays flat. */
+const CHUNK = 4 * 1024 * 1024;
+
+/** A cached hash: the stat it was taken with, the hash, and when it was taken (ms since the epoch). */
+type Entry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, hash: string, hashedAtMs: number];
+
+const HEADER = { dagrun: "file-hashes", version: 1 };
+
+/**
+ * Hashes files by content (SHA-256, base64), reading only those whose stat changed since the
+ * hash in the cache was taken.
+ *
+ * @example
+ * ```ts
+ * import { FileHashes } from "./file_hashes.ts";
+ * const hashes = new FileHashes();
+ * console.log(hashes.hash("deno.json", "deno.json")); // "q1w…=" (44 characters)
+ * ```
+ */
+export class FileHashes {
+  readonly #entries: Map<string, Entry>;
+  #changed = false;
+  /** Files read and hashed (not answered from the cache) since this object was made. */
+  hashedFiles = 0;
+  /** Bytes read and hashed since this object was made. */
+  hashedBytes = 0;
+
+  /** A cache holding `entries` (from {@linkcode FileHashes.load}); empty by default. */
+  constructor(entries: Map<string, Entry> = new Map()) {
+    this.#entries = entries;
+  }
+
+  /**
+   * Reads the cache file at `path`. A missing file gives an empty cache; a damaged or foreign one
+   * too, after `warn` was called with why.
+   */
+  static load(path: string, warn: (message: string) => void): FileHashes {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      return new FileHashes();
+    }
+    try {
+      const data = JSON.parse(text);
+      if (data?.dagrun !== HEADER.dagrun || data.version !== HEADER.version || !isEntries(data.entries)) {
+        throw new Error("not a dagrun file-hash cache");
+      }
+      return new FileHashes(new Map(Object.entries(data.entries)));
+    } catch (e) {
+      warn(`${path} is damaged (${(e as Error).message}): every input is read again`);
+      return new FileHashes();
+    }
+  }
+
+  /**
+   * The content hash of the file at `path` (read through `key` in the cache), or `undefined`
+   * when there is no regular file there.
+   */
+  hash(path: string, key: string): string | undefined {
+    const stat = statFile(path);
+    if (!stat) return undefined;
+    const entry = this.#entries.get(key);
+    if (entry && sameStat(entry, stat) && entry[5] - stat.mtimeMs >= RACY_MS) return entry[4];
+    const now = Date.now();
+    const hash = hashFile(path, stat.size);
+    if (hash === undefined) return undefined;
+    this.hashedFiles++;
+    this.hashedBytes += stat.size;
+    this.#entries.set(key, [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, hash, now]);
+    this.#changed = true;
+    return hash;
+  }
+
+  /** Writes the cache to `path` (temporary file, then rename) if anything was hashed. */
+  save(path: string): void {
+    if (!this.#changed) return;
+    const temporary = `${path}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify({ ...HEADER, entries: Object.fromEntries(this.#entries) }));
+    renameSync(temporary, path);
+    this.#changed = false;
+  }
+}
+
+function sameStat(entry: Entry, stat: FileStat): boolean {
+  return entry[0] === stat.size && entry[1] === stat.mtimeMs && entry[2] === stat.ctimeMs &&
+    entry[3] === stat.ino;
+}
+
+function isEntries(value: unknown): value is Record<string, Entry> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const entry of Object.values(value)) {
+    if (!Array.isArray(entry) || entry.length !== 6 || typeof entry[4] !== "string") return false;
+  }
+  return true;
+}
+
+/**
+ * SHA-256 of a file's content, base64; `undefined` when it cannot be read (removed meanwhile).
+ *
+ * @example
+ * ```ts
+ * import { hashFile } from "./file_hashes.ts";
+ * console.log(hashFile("deno.json"));
+ * ```
+ */
+export function hashFile(path: string, size = 0): string | undefined {
+  try {
+    const hash = createHash("sha256");
+    if (size <= CHUNK) return hash.update(readFileSync(path)).digest("base64");
+    const fd = openSync(path, "r");
+    try {
+      const buffer = new Uint8Array(CHUNK);
+      for (let n; (n = readSync(fd, buffer, 0, CHUNK, null)) > 0;) hash.update(buffer.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+    return hash.digest("base64");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * SHA-256 of a string, base64: how fingerprints and their parts are condensed.
+ *
+ * @example
+ * ```ts
+ * import { hashText } from "./file_hashes.ts";
+ * hashText("make all"); // 44 characters
+ * ```
+ */
+export function hashText(text: string): string {
+  return createHash("sha256").update(text).digest("base64");
+}

@@ -1,0 +1,349 @@
+/**
+ * Incremental runs through the CLI on real files: what runs, what is up to date, and why.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { type CliResult, readJson, runCli, sendSignal, tempDir } from "./_helpers.ts";
+
+interface TaskSpec {
+  name: string;
+  type?: string;
+  arguments: string;
+  dependencies?: string[];
+  inputs?: string[];
+  outputs?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** A folder with `files` and a `tasks.json` of `tasks`; returns the folder. */
+function project(tasks: TaskSpec[], files: Record<string, string> = {}): string {
+  const dir = tempDir();
+  for (const [path, text] of Object.entries(files)) write(dir, path, text);
+  writeTasks(dir, tasks);
+  return dir;
+}
+
+function writeTasks(dir: string, tasks: TaskSpec[]): void {
+  writeFileSync(
+    join(dir, "tasks.json"),
+    JSON.stringify({ tasks: tasks.map((t) => ({ type: "exec", ...t })) }),
+  );
+}
+
+function write(dir: string, path: string, text: string): void {
+  mkdirSync(dirname(join(dir, path)), { recursive: true });
+  writeFileSync(join(dir, path), text);
+}
+
+/** What one run did: the names it started and the ones it found up to date, in order. */
+interface Pass extends CliResult {
+  ran: string[];
+  upToDate: string[];
+}
+
+async function dagrun(dir: string, ...args: string[]): Promise<Pass> {
+  // Commands run in dagrun's current folder; patterns are relative to the task file's.
+  const result = await runCli([join(dir, "tasks.json"), ...args], { cwd: dir });
+  return {
+    ...result,
+    ran: [...result.stdout.matchAll(/^Started: (.+)$/gm)].map((m) => m[1]).sort(),
+    upToDate: [...result.stdout.matchAll(/^Up to date: (.+)$/gm)].map((m) => m[1]).sort(),
+  };
+}
+
+/** gen concatenates src/*.txt into out/all.txt; count counts its lines into out/count.txt. */
+const chain: TaskSpec[] = [
+  {
+    name: "gen",
+    arguments: "mkdir -p out && cat src/*.txt > out/all.txt",
+    inputs: ["src/*.txt"],
+    outputs: ["out/all.txt"],
+  },
+  {
+    name: "count",
+    arguments: "wc -l < out/all.txt | tr -d ' ' > out/count.txt",
+    inputs: ["out/all.txt"],
+    outputs: ["out/count.txt"],
+    dependencies: ["gen"],
+  },
+];
+
+test("first run runs all, the second none: Up to date lines, the report and the JSON say so", async () => {
+  const dir = project([...chain, { name: "plain", arguments: "true" }], {
+    "src/a.txt": "a\n",
+    "src/b.txt": "b\n",
+  });
+  const first = await dagrun(dir);
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(first.ran, ["count", "gen", "plain"]);
+  assert.equal(readFileSync(join(dir, "out/count.txt"), "utf8"), "2\n");
+  assert.ok(existsSync(join(dir, ".dagrun")), "state beside the task file");
+
+  const json = join(dir, "report.json");
+  const second = await dagrun(dir, "--report-json", json);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(second.upToDate, ["count", "gen"]);
+  assert.deepEqual(second.ran, ["plain"], "a task without inputs runs every time");
+  assert.match(second.stdout, /\n {2}gen +ok +- +up to date\n/);
+  assert.match(second.stdout, /3 tasks: 1 ok, 2 up to date, 0 failed, 0 skipped in/);
+  const report = readJson(json);
+  const gen = report.tasks.find((t) => t.name === "gen")!;
+  assert.equal(gen.status, "ok");
+  assert.equal(gen.upToDate, true);
+  assert.equal(report.tasks.find((t) => t.name === "plain")!.upToDate, undefined);
+  assert.equal(report.ok, true);
+});
+
+test("touching an input without changing it runs nothing; changing it runs its task and dependents", async () => {
+  const dir = project(chain, { "src/a.txt": "a\n", "src/b.txt": "b\n" });
+  assert.deepEqual((await dagrun(dir)).ran, ["count", "gen"]);
+  const later = new Date(Date.now() + 5000);
+  utimesSync(join(dir, "src/a.txt"), later, later);
+  const touched = await dagrun(dir);
+  assert.deepEqual(touched.ran, []);
+  assert.deepEqual(touched.upToDate, ["count", "gen"]);
+
+  write(dir, "src/a.txt", "a\nmore\n");
+  const changed = await dagrun(dir);
+  assert.deepEqual(changed.ran, ["count", "gen"]);
+  assert.equal(readFileSync(join(dir, "out/count.txt"), "utf8"), "3\n");
+  // A new file that the pattern matches is a change too.
+  write(dir, "src/c.txt", "c\n");
+  assert.deepEqual((await dagrun(dir)).ran, ["count", "gen"]);
+});
+
+test("early cutoff: a step that re-ran but left byte-identical outputs does not wake its dependents", async () => {
+  const dir = project([
+    {
+      name: "strip",
+      arguments: "grep -v '^#' config.txt > stripped.txt",
+      inputs: ["config.txt"],
+      outputs: ["stripped.txt"],
+    },
+    {
+      name: "use",
+      arguments: "cp stripped.txt used.txt && echo ran >> use.log",
+      inputs: ["stripped.txt"],
+      outputs: ["used.txt"],
+      dependencies: ["strip"],
+    },
+    {
+      name: "last",
+      arguments: "cp used.txt last.txt",
+      inputs: [],
+      outputs: ["last.txt"],
+      dependencies: ["use"],
+    },
+  ], { "config.txt": "# a comment\nvalue=1\n" });
+  assert.deepEqual((await dagrun(dir)).ran, ["last", "strip", "use"]);
+  write(dir, "config.txt", "# another comment\nvalue=1\n");
+  const cut = await dagrun(dir);
+  assert.deepEqual(cut.ran, ["strip"]);
+  assert.deepEqual(cut.upToDate, ["last", "use"]);
+  assert.equal(readFileSync(join(dir, "use.log"), "utf8"), "ran\n");
+
+  write(dir, "config.txt", "# another comment\nvalue=2\n");
+  assert.deepEqual((await dagrun(dir)).ran, ["last", "strip", "use"]);
+});
+
+test("a deleted or edited output runs the task that makes it and what depends on it", async () => {
+  const dir = project(chain, { "src/a.txt": "a\n" });
+  await dagrun(dir);
+  rmSync(join(dir, "out/all.txt"));
+  const deleted = await dagrun(dir, "--dry-run");
+  assert.match(deleted.stdout, /gen .*\(output out\/all\.txt is missing\)/);
+  // A prediction cannot know what gen will write, so it counts on a change.
+  assert.match(deleted.stdout, /count .*\(dependency gen would run\)/);
+  const rebuilt = await dagrun(dir);
+  assert.deepEqual(rebuilt.ran, ["gen"]);
+  assert.deepEqual(rebuilt.upToDate, ["count"], "gen made the same out/all.txt again");
+  rmSync(join(dir, "out/all.txt"));
+  write(dir, "src/a.txt", "a\nb\n");
+  assert.deepEqual((await dagrun(dir)).ran, ["count", "gen"]);
+
+  write(dir, "out/count.txt", "999\n");
+  const edited = await dagrun(dir);
+  assert.deepEqual(edited.ran, ["count"]);
+  assert.equal(readFileSync(join(dir, "out/count.txt"), "utf8"), "2\n");
+});
+
+test("--force runs every selected task and still records the state", async () => {
+  const dir = project(chain, { "src/a.txt": "a\n" });
+  await dagrun(dir);
+  assert.deepEqual((await dagrun(dir, "--force")).ran, ["count", "gen"]);
+  assert.deepEqual((await dagrun(dir)).ran, []);
+});
+
+test("a changed command, env or cwd runs the task again, and dry-run and check say why", async () => {
+  const tasks = (command: string, env: Record<string, string>): TaskSpec[] => [
+    { name: "a", arguments: command, env, inputs: ["in.txt"], outputs: ["out.txt"] },
+  ];
+  const dir = project(tasks("cp in.txt out.txt", { MODE: "1" }), { "in.txt": "x\n" });
+  await dagrun(dir);
+  assert.deepEqual((await dagrun(dir)).ran, []);
+  const check = await runCli(["check", join(dir, "tasks.json")], { cwd: dir });
+  assert.equal(check.code, 0, check.stderr);
+  assert.match(check.stdout, /Up to date: a\n/);
+
+  writeTasks(dir, tasks("cat in.txt > out.txt", { MODE: "1" }));
+  const dry = await dagrun(dir, "--dry-run");
+  assert.match(dry.stdout, /1\. a .*\(its command changed\)/);
+  assert.match(
+    (await runCli(["check", join(dir, "tasks.json")], { cwd: dir })).stdout,
+    /Would run:\n {2}a: its command changed/,
+  );
+  assert.deepEqual((await dagrun(dir)).ran, ["a"]);
+
+  writeTasks(dir, tasks("cat in.txt > out.txt", { MODE: "2" }));
+  assert.match((await dagrun(dir, "--dry-run")).stdout, /\(its env changed\)/);
+  assert.deepEqual((await dagrun(dir)).ran, ["a"]);
+  assert.deepEqual((await dagrun(dir)).ran, []);
+  // Neither a dry run nor check wrote anything: the task is still up to date after them.
+  assert.deepEqual((await dagrun(dir)).upToDate, ["a"]);
+});
+
+test("a failed task is not up to date on the next run, even with the same inputs", async () => {
+  const dir = project([{ name: "a", arguments: "test -f ok", inputs: ["in.txt"] }], { "in.txt": "x" });
+  await dagrun(dir);
+  const first = await dagrun(dir);
+  assert.deepEqual(first.upToDate, []);
+  assert.equal(first.code, 1);
+  write(dir, "ok", "");
+  assert.equal((await dagrun(dir)).code, 0);
+  assert.deepEqual((await dagrun(dir)).upToDate, ["a"]);
+});
+
+test("an interrupted run keeps the state of the tasks that finished", async () => {
+  const dir = project([
+    { name: "quick", arguments: "cp a.txt quick.out", inputs: ["a.txt"], outputs: ["quick.out"] },
+    { name: "slow", arguments: "sleep 30", inputs: ["a.txt"] },
+  ], { "a.txt": "a" });
+  let seen = "";
+  let sent = false;
+  const interrupted = await runCli([join(dir, "tasks.json")], {
+    cwd: dir,
+    onStdout: (text, child) => {
+      seen += text;
+      if (!sent && /Ended : quick/.test(seen) && /Started: slow/.test(seen)) {
+        sent = true;
+        sendSignal(child.pid!, "SIGINT");
+      }
+    },
+  });
+  assert.equal(interrupted.code, 130, interrupted.stdout + interrupted.stderr);
+  const next = await dagrun(dir, "--dry-run");
+  assert.match(next.stdout, /= {2}quick {2}up to date/);
+  assert.match(next.stdout, /slow .*\(no successful run recorded\)/);
+});
+
+test("a damaged or foreign state gives one warning and a full run, never a crash", async () => {
+  const dir = project(chain, { "src/a.txt": "a\n" });
+  await dagrun(dir);
+  const stateDir = join(dir, ".dagrun");
+  const files = readdirSync(stateDir);
+  assert.ok(files.includes("state.jsonl"), files.join(", "));
+  for (const damage of ["garbage\n", '{"dagrun":"state","version":1}\n{"task":\n', "\u0000\u0001binary"]) {
+    writeFileSync(join(stateDir, "state.jsonl"), damage);
+    const run = await dagrun(dir);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.ran, ["count", "gen"]);
+    assert.equal(run.stderr.match(/warning/g)?.length, 1, run.stderr);
+    assert.match(run.stderr, /state\.jsonl is damaged .*every task runs/);
+    const again = await dagrun(dir);
+    assert.equal(again.stderr, "");
+    assert.deepEqual(again.upToDate, ["count", "gen"]);
+  }
+  writeFileSync(join(stateDir, "file-hashes.json"), "[1,2");
+  const hashes = await dagrun(dir);
+  assert.match(hashes.stderr, /file-hashes\.json is damaged/);
+  assert.deepEqual(hashes.upToDate, ["count", "gen"], "the cache is only a cache");
+});
+
+test("an unfinished last line (a crash while appending) loses that record only, without a warning", async () => {
+  const dir = project(chain, { "src/a.txt": "a\n" });
+  await dagrun(dir);
+  const state = join(dir, ".dagrun", "state.jsonl");
+  writeFileSync(state, readFileSync(state, "utf8") + '{"task":"gen","rec');
+  const run = await dagrun(dir);
+  assert.equal(run.stderr, "");
+  assert.deepEqual(run.upToDate, ["count", "gen"]);
+  assert.deepEqual((await dagrun(dir)).upToDate, ["count", "gen"]);
+});
+
+test("--state DIR keeps the state elsewhere", async () => {
+  const dir = project(chain, { "src/a.txt": "a\n" });
+  const state = join(tempDir(), "state");
+  await dagrun(dir, "--state", state);
+  assert.ok(existsSync(join(state, "state.jsonl")));
+  assert.ok(!existsSync(join(dir, ".dagrun")));
+  assert.deepEqual((await dagrun(dir, "--state", state)).upToDate, ["count", "gen"]);
+  assert.deepEqual((await dagrun(dir)).upToDate, [], "the default folder has no state");
+});
+
+test("patterns are relative to the task's cwd, and the state folder is never an input", async () => {
+  const dir = project([
+    { name: "pkg", arguments: "true", cwd: "pkg", inputs: ["**/*"] },
+    { name: "all", arguments: "true", inputs: ["**/*"] },
+  ], { "pkg/src/a.ts": "a", "pkg/README": "r" });
+  await dagrun(dir);
+  assert.deepEqual((await dagrun(dir)).upToDate, ["all", "pkg"]);
+  write(dir, "pkg/src/a.ts", "b");
+  const changed = await dagrun(dir, "--dry-run");
+  assert.match(changed.stdout, /pkg .*\(input src\/a\.ts changed\)/);
+  assert.match(changed.stdout, /all .*\(input pkg\/src\/a\.ts changed\)/);
+});
+
+test("bad inputs or outputs are refused at load: exit 2, where and how to fix, nothing run", async () => {
+  const dir = tempDir();
+  const marker = join(dir, "ran");
+  const cases: [unknown, RegExp][] = [
+    ["src/*.ts", /task "a": "inputs" must be an array\n {4}fix: write it as a list of glob patterns/],
+    [[""], /task "a": item 1 of "inputs" must not be empty/],
+    [["ok/*", 3], /task "a": item 2 of "inputs" must be a string/],
+    [["src/[ab"], /task "a": "src\/\[ab" is not a valid glob pattern: Missing closing: "\]"/],
+    [["src/*.{ts,js"], /is not a valid glob pattern: Missing closing: "\}"/],
+  ];
+  for (const [inputs, message] of cases) {
+    const path = join(dir, "tasks.json");
+    writeFileSync(
+      path,
+      JSON.stringify({ tasks: [{ name: "a", type: "exec", arguments: `touch ${marker}`, inputs }] }),
+    );
+    const result = await runCli([path]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /tasks\.json:1:\d+: /);
+    assert.match(result.stderr, message);
+    assert.doesNotMatch(result.stderr, /^\s+at /m);
+  }
+  writeFileSync(
+    join(dir, "tasks.json"),
+    JSON.stringify({ tasks: [{ name: "a", type: "exec", arguments: `touch ${marker}`, outputs: ["(x"] }] }),
+  );
+  assert.match((await runCli([join(dir, "tasks.json")])).stderr, /"\(x" is not a valid glob pattern/);
+  assert.ok(!existsSync(marker), "nothing ran");
+  assert.ok(!existsSync(join(dir, ".dagrun")), "no state written");
+});
+
+test("a file without inputs or outputs writes no state", async () => {
+  const dir = project([{ name: "a", arguments: "true" }]);
+  assert.deepEqual((await dagrun(dir)).ran, ["a"]);
+  assert.ok(!existsSync(join(dir, ".dagrun")));
+});
+
+test("the state is written as each task ends: a later task sees the earlier one's line", async () => {
+  const dir = project([
+    { name: "first", arguments: "true", inputs: ["a.txt"] },
+    {
+      name: "second",
+      arguments: "cat .dagrun/state.jsonl > seen.txt",
+      inputs: ["a.txt"],
+      dependencies: ["first"],
+    },
+  ], { "a.txt": "a" });
+  const run = await dagrun(dir);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(readFileSync(join(dir, "seen.txt"), "utf8"), /"task":"first"/);
+});
