@@ -54,7 +54,7 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
     );
   }
   io.write("stdout", lines.join("\n") + "\n" + formatPlan(graph, planOf(graph), colors));
-  const freshness = openFreshness(file.path, graph, { state: values.state, predict: true }, io);
+  const freshness = await openFreshness(file.path, graph, { state: values.state, predict: true }, io);
   if (freshness) io.write("stdout", await formatFreshness(graph, skip, freshness));
   const warnings = file.warnings.map((w) =>
     `  ${formatProblem(file.path, w)}` + (w.hint ? `\n    fix: ${w.hint}` : "")

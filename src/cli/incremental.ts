@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { Freshness } from "../freshness/freshness.ts";
+import type { Freshness } from "../freshness/freshness.ts";
 import type { TaskGraph } from "../graph.ts";
 import type { CliIO } from "./common.ts";
 
@@ -29,8 +29,8 @@ export interface IncrementalOptions {
 
 /**
  * A `Freshness` for `graph`, loaded from `path`'s state folder, or `undefined` when no task
- * declares `inputs` or `outputs` (then every task runs and nothing is written). Warnings, such
- * as a damaged state file, go to stderr.
+ * declares `inputs` or `outputs` (then every task runs, nothing is written, and the glob and
+ * hashing code is not even loaded). Warnings, such as a damaged state file, go to stderr.
  *
  * @example
  * ```ts
@@ -38,16 +38,17 @@ export interface IncrementalOptions {
  * import { processIO } from "./common.ts";
  * import { openFreshness } from "./incremental.ts";
  * const file = await loadTaskFile("examples/example.json");
- * const freshness = openFreshness(file.path, file.graph, {}, processIO); // undefined: no inputs there
+ * const freshness = await openFreshness(file.path, file.graph, {}, processIO); // undefined: no inputs there
  * ```
  */
-export function openFreshness(
+export async function openFreshness(
   path: string,
   graph: TaskGraph,
   options: IncrementalOptions,
   io: CliIO,
-): Freshness | undefined {
+): Promise<Freshness | undefined> {
   if (!graph.tasks.some((t) => t.inputs || t.outputs)) return undefined;
+  const { Freshness } = await import("../freshness/freshness.ts");
   const baseDir = path === "-" ? "." : dirname(path);
   return new Freshness(graph, {
     baseDir,
