@@ -6,17 +6,13 @@
  */
 import { parseArgs } from "node:util";
 import { formatProblem } from "../errors.ts";
-import { dryExecutor } from "../executors/dry.ts";
-import type { Freshness } from "../freshness/freshness.ts";
-import type { TaskGraph } from "../graph.ts";
 import { loadTaskFile } from "../load.ts";
 import { planOf } from "../plan.ts";
 import { Colors, useColor } from "../report/colors.ts";
 import { formatPlan } from "../report/plan.ts";
-import { builtinExecutors, run } from "../scheduler.ts";
 import { selectTasks } from "../select.ts";
 import { type CliIO, EXIT, oneOf, UsageError, usageErrors } from "./common.ts";
-import { openFreshness } from "./incremental.ts";
+import { formatFreshness, openFreshness } from "./incremental.ts";
 
 /**
  * Runs `dagrun check` with `args` (after the word `check`); returns the exit code.
@@ -61,30 +57,4 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
   );
   io.write("stdout", warnings.length ? `Warnings:\n${warnings.join("\n")}\n` : "No warnings.\n");
   return EXIT.ok;
-}
-
-/**
- * Which tasks a run would leave alone as up to date and why each other one would run: a dry run
- * of the graph with the freshness prediction.
- */
-async function formatFreshness(
-  graph: TaskGraph,
-  skip: Map<number, string>,
-  freshness: Freshness,
-): Promise<string> {
-  const executors = Object.fromEntries(Object.keys(builtinExecutors).map((type) => [type, dryExecutor]));
-  const upToDate: string[] = [];
-  const wouldRun: string[] = [];
-  await run(graph, {
-    executors,
-    skip,
-    freshness,
-    onEvent: (e) => {
-      if (e.type === "up-to-date") upToDate.push(e.task.name);
-      if (e.type === "started") wouldRun.push(`  ${e.task.name}: ${freshness.reason(e.index)}`);
-    },
-  });
-  freshness.close();
-  return `Up to date: ${upToDate.length ? upToDate.join(", ") : "none"}\n` +
-    (wouldRun.length ? `Would run:\n${wouldRun.join("\n")}\n` : "Would run: none\n");
 }

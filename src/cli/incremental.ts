@@ -58,3 +58,51 @@ export async function openFreshness(
     warn: (message) => io.write("stderr", `dagrun: warning: ${message}\n`),
   });
 }
+
+/**
+ * Which tasks a run would leave alone as up to date and why each other one would run (for
+ * `check`): a dry run of the graph with `freshness`, which must predict; closes it.
+ *
+ * @example
+ * ```ts
+ * import { loadTaskFile } from "../load.ts";
+ * import { processIO } from "./common.ts";
+ * import { formatFreshness, openFreshness } from "./incremental.ts";
+ * const file = await loadTaskFile("tasks.json");
+ * const freshness = await openFreshness(file.path, file.graph, { predict: true }, processIO);
+ * if (freshness) console.log(await formatFreshness(file.graph, new Map(), freshness));
+ * ```
+ */
+export async function formatFreshness(
+  graph: TaskGraph,
+  skip: Map<number, string>,
+  freshness: Freshness,
+): Promise<string> {
+  const [{ builtinExecutors, run }, { dryExecutor }] = await Promise.all([
+    import("../scheduler.ts"),
+    import("../executors/dry.ts"),
+  ]);
+  const executors = Object.fromEntries(Object.keys(builtinExecutors).map((type) => [type, dryExecutor]));
+  const upToDate: string[] = [];
+  const wouldRun: string[] = [];
+  await run(graph, {
+    executors,
+    skip,
+    freshness,
+    onEvent: (e) => {
+      if (e.type === "up-to-date") upToDate.push(e.task.name);
+      if (e.type === "started") wouldRun.push(`  ${e.task.name}: ${freshness.reason(e.index)}`);
+    },
+  });
+  freshness.close();
+  const listed = upToDate.length > MAX_LISTED
+    ? `${upToDate.length} tasks: ${upToDate.slice(0, MAX_LISTED).join(", ")} and ${
+      upToDate.length - MAX_LISTED
+    } more`
+    : upToDate.join(", ") || "none";
+  return `Up to date: ${listed}\n` +
+    (wouldRun.length ? `Would run:\n${wouldRun.join("\n")}\n` : "Would run: none\n");
+}
+
+/** How many up-to-date tasks `check` names before it gives the count of the rest: one line's worth. */
+const MAX_LISTED = 10;
