@@ -300,9 +300,15 @@ test("bad inputs or outputs are refused at load: exit 2, where and how to fix, n
   const dir = tempDir();
   const marker = join(dir, "ran");
   const cases: [unknown, RegExp][] = [
-    ["src/*.ts", /task "a": "inputs" must be an array\n {4}fix: write it as a list of glob patterns/],
-    [[""], /task "a": item 1 of "inputs" must not be empty/],
-    [["ok/*", 3], /task "a": item 2 of "inputs" must be a string/],
+    [
+      "src/*.ts",
+      /task "a": "inputs" must be an array, got "src\/\*\.ts"\n {4}fix: write it as a list of glob patterns/,
+    ],
+    [
+      [""],
+      /task "a": inputs\[0\] must not be empty\n {4}fix: remove the empty string, or give a glob pattern/,
+    ],
+    [["ok/*", 3], /task "a": inputs\[1\] must be a string, got 3/],
     [["src/[ab"], /task "a": "src\/\[ab" is not a valid glob pattern: Missing closing: "\]"/],
     [["src/*.{ts,js"], /is not a valid glob pattern: Missing closing: "\}"/],
   ];
