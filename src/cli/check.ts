@@ -1,6 +1,7 @@
 /**
  * `dagrun check FILE [TARGET...]`: validates the file (same messages and exit code as a run) and
- * prints the plan and any warnings, running nothing.
+ * prints the plan and any warnings, running nothing. With `--redis URL` (FILE then optional) it
+ * first checks the connection and shows the queue's workers.
  *
  * @module
  */
@@ -33,11 +34,17 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
         exclude: { type: "string", multiple: true },
         color: { type: "string", default: "auto" },
         state: { type: "string" },
+        redis: { type: "string" },
+        queue: { type: "string" },
       },
       allowPositionals: true,
     })
   );
   const [path, ...targets] = positionals;
+  const redis = values.redis;
+  if (values.queue !== undefined && redis === undefined) throw new UsageError("--queue needs --redis URL");
+  const remote = redis === undefined ? 0 : await checkRemote(redis, values.queue, io);
+  if (path === undefined && redis !== undefined) return remote;
   if (path === undefined) throw new UsageError("missing task file: dagrun check FILE");
   const mode = oneOf("--color", values.color, ["auto", "always", "never"] as const);
   const file = await loadTaskFile(path);
@@ -56,5 +63,18 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
     `  ${formatProblem(file.path, w)}` + (w.hint ? `\n    fix: ${w.hint}` : "")
   );
   io.write("stdout", warnings.length ? `Warnings:\n${warnings.join("\n")}\n` : "No warnings.\n");
+  return EXIT.ok;
+}
+
+/** `--redis`: the connection, the permissions and the workers of the queue (bullmq loaded only then). */
+async function checkRemote(url: string, queue: string | undefined, io: CliIO): Promise<number> {
+  const [{ parseRedisUrl }, { formatQueueStatus, queueStatus }, { DEFAULT_QUEUE }] = await Promise.all([
+    import("../remote/url.ts"),
+    import("../remote/status.ts"),
+    import("../remote/protocol.ts"),
+  ]);
+  const target = parseRedisUrl(url);
+  const name = queue ?? DEFAULT_QUEUE;
+  io.write("stdout", formatQueueStatus(target.display, name, await queueStatus(target, name)));
   return EXIT.ok;
 }

@@ -23,7 +23,9 @@ Commands:
   check                 validate FILE and print the plan: task and dependency
                         counts, the dependency levels and the critical path
                         by task count (the longest dependency chain), and
-                        which tasks are up to date and why the others would run
+                        which tasks are up to date and why the others would run;
+                        with --redis URL [--queue NAME] (FILE then optional),
+                        check the connection and list the workers
   graph                 print the dependency graph (arrows point from a task to
                         what it depends on)
   worker                take tasks of "run --redis" from a Redis queue and run
