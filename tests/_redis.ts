@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
@@ -144,4 +145,23 @@ export async function startWorker(
     throw new Error(`dagrun worker did not start:\n${log}`);
   }
   return { pid, child, log: () => log, stop };
+}
+
+/** Sends one command to the server on `port` and returns its raw reply (RESP text). */
+export function redisCommand(port: number, ...args: string[]): Promise<string> {
+  const command = `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("");
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ port, host: "127.0.0.1" });
+    let reply = "";
+    socket.once("error", reject);
+    socket.once("connect", () => socket.write(command));
+    socket.on("data", (data) => {
+      reply += data;
+      // Enough for the replies the tests read: one line, or an array of short bulk strings.
+      if (reply.endsWith("\r\n")) {
+        socket.destroy();
+        resolve(reply);
+      }
+    });
+  });
 }

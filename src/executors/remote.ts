@@ -88,6 +88,8 @@ export async function connectRemote(options: RemoteOptions): Promise<Remote> {
   const client = openRedis(libs, options.target);
   const reader = openRedis(libs, options.target);
   const queue = new libs.Queue(queueName, { connection: client, skipVersionCheck: true });
+  // Its connection's errors are the client's, already watched; BullMQ would print each one.
+  queue.on("error", () => {});
   const coordinator = new Coordinator(options, queueName, client, reader, queue);
   await coordinator.start();
   return coordinator;
@@ -100,6 +102,8 @@ interface Pending {
   worker?: string;
   /** How many times a worker started it again after the one before was lost. */
   reruns: number;
+  /** Why the last worker gave the job back to the queue, when it did. */
+  requeued?: string;
   done(outcome: Outcome): void;
 }
 
@@ -230,14 +234,16 @@ class Coordinator implements Remote {
         const { worker } = JSON.parse(data.toString()) as { worker: string };
         if (pending.worker !== undefined) {
           pending.reruns++;
+          const what = pending.requeued ?? "was lost";
           pending.ctx.output(
             "stderr",
             new TextEncoder().encode(
-              `dagrun: worker ${pending.worker} was lost; running again on ${worker}\n`,
+              `dagrun: worker ${pending.worker} ${what}; running again on ${worker}\n`,
             ),
           );
         }
         pending.worker = worker;
+        pending.requeued = undefined;
         return pending.ctx.started({ worker });
       }
       case "stdout":
@@ -246,6 +252,11 @@ class Coordinator implements Remote {
       case "end": {
         const end = JSON.parse(data.toString()) as EndRecord;
         return pending.done({ ...end, ...(pending.reruns ? { reruns: pending.reruns } : {}) });
+      }
+      case "requeued": {
+        const { reason } = JSON.parse(data.toString()) as { reason: string };
+        pending.requeued = `handed the task back (${reason})`;
+        return;
       }
       case "refused": {
         const { worker, reason } = JSON.parse(data.toString()) as { worker: string; reason: string };

@@ -76,10 +76,10 @@ export interface JobPayload {
 
 /**
  * What a worker adds to the run's stream about a job, in order: `start` (once per time a worker
- * takes it), `stdout`/`stderr` (the bytes, as they come), then `end`, or `refused` instead of all
- * of them.
+ * takes it), `stdout`/`stderr` (the bytes, as they come), then `end`; `refused` instead of all of
+ * them; `requeued` instead of `end` when a stopping worker hands the job back to the queue.
  */
-export type RecordKind = "start" | "stdout" | "stderr" | "end" | "refused";
+export type RecordKind = "start" | "stdout" | "stderr" | "end" | "refused" | "requeued";
 
 /** The `end` record's body: how the task ended on the worker. */
 export interface EndRecord {

@@ -72,7 +72,12 @@ interface Running {
   attempt: Attempt;
   /** True once the worker stopped it to hand it back (shutting down). */
   handedBack: boolean;
+  /** Why the worker stopped it on its own, when it did: the error its end record gives. */
+  stopReason?: string;
 }
+
+/** The error a stopping worker fails a job with to hand it back to the queue. */
+const HANDED_BACK = "handed back: the worker stopped";
 
 /** How long a stop for a job this worker does not hold (yet) is remembered, in ms. */
 const EARLY_STOP_MS = 60_000;
@@ -132,7 +137,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   await register();
   const timers = [
     setInterval(register, TIMING.heartbeatMs),
-    setInterval(() => checkCoordinators(client, keys, running, options.log), TIMING.aliveCheckMs),
+    setInterval(coordinatorWatch(client, keys, running, options.log), TIMING.aliveCheckMs),
   ];
 
   const processor = async (job: Job<JobData>): Promise<void> => {
@@ -192,12 +197,18 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (entry.handedBack && !lastTry) {
       options.log(`${id} ${task.name}: handed back after ${seconds} s (worker stopping)`);
-      throw new Error("handed back: the worker stopped");
+      await add(client, stream, id, "requeued", { worker: name, reason: "the worker was stopped" }).catch(
+        () => {},
+      );
+      throw new Error(HANDED_BACK);
     }
-    const end: EndRecord = { ok: outcome.ok };
-    if (outcome.exitCode !== undefined) end.exitCode = outcome.exitCode;
-    if (outcome.signal !== undefined) end.signal = outcome.signal;
-    if (outcome.error !== undefined) end.error = outcome.error;
+    // Stopped by this worker on its own: the reason is the news, not the signal it took.
+    const end: EndRecord = entry.stopReason ? { ok: false, error: entry.stopReason } : { ok: outcome.ok };
+    if (!entry.stopReason) {
+      if (outcome.exitCode !== undefined) end.exitCode = outcome.exitCode;
+      if (outcome.signal !== undefined) end.signal = outcome.signal;
+      if (outcome.error !== undefined) end.error = outcome.error;
+    }
     await add(client, stream, id, "end", end);
     options.log(`${id} ${task.name}: ${outcome.ok ? "ok" : outcome.error ?? "failed"} in ${seconds} s`);
   };
@@ -211,6 +222,23 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     skipVersionCheck: true,
   });
   worker.on("error", logError);
+  // A job whose workers were lost too many times is failed by the next worker that takes it,
+  // without running it: tell its coordinator, which would wait for it forever otherwise. A job
+  // that failed another way, for good (not handed back with attempts left), likewise.
+  worker.on("failed", (job, error) => {
+    if (!job || error.message === HANDED_BACK) return;
+    const stalled = /stalled/.test(error.message);
+    if (!stalled && job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    let run: string;
+    try {
+      run = (JSON.parse(job.data.payload) as JobPayload).run;
+    } catch {
+      return;
+    }
+    const reason = stalled ? `its worker was lost ${TIMING.maxStalledCount + 1} times` : error.message;
+    options.log(`${job.id}: failed: ${reason}`);
+    add(client, keys.stream(run), job.id!, "end", { ok: false, error: reason }).catch(() => {});
+  });
   options.log(
     `worker ${name}: ${slots} slot${
       slots === 1 ? "" : "s"
@@ -272,26 +300,54 @@ function add(client: Redis, stream: string, job: string, kind: RecordKind, data:
   return client.xadd(stream, "*", "job", job, "kind", kind, "data", body);
 }
 
-/** Stops the tasks of coordinators that stopped saying they are alive (killed, or cut off). */
-async function checkCoordinators(
+/**
+ * Stops the tasks of coordinators that stopped saying they are alive (killed, or cut off), and
+ * every task once Redis itself has not answered for as long: their coordinators cannot see them
+ * any more, and a Redis that comes back without its data has lost their jobs.
+ */
+function coordinatorWatch(
   client: Redis,
   keys: ReturnType<typeof keysOf>,
   running: Map<string, Running>,
   log: (line: string) => void,
-): Promise<void> {
-  const runs = new Set([...running.values()].map((task) => task.run));
-  for (const run of runs) {
-    let alive: number;
-    try {
-      alive = await client.exists(keys.alive(run));
-    } catch {
-      continue;
-    }
-    if (alive) continue;
+): () => Promise<void> {
+  let lastAnswer = Date.now();
+  const stop = (run: string | undefined, why: string) => {
     for (const [id, task] of running) {
-      if (task.run !== run) continue;
-      log(`${id}: its coordinator is gone; stopping the task`);
+      if (run !== undefined && task.run !== run) continue;
+      log(`${id}: ${why}; stopping the task`);
+      task.stopReason = `stopped by worker ${processName()}: ${why}`;
       task.attempt.stop();
     }
-  }
+  };
+  return async () => {
+    const runs = new Set([...running.values()].map((task) => task.run));
+    if (runs.size === 0) return void (lastAnswer = Date.now());
+    for (const run of runs) {
+      let alive: number;
+      try {
+        alive = await within(client.exists(keys.alive(run)), TIMING.aliveCheckMs);
+        lastAnswer = Date.now();
+      } catch {
+        if (Date.now() - lastAnswer > TIMING.aliveMs) stop(undefined, "Redis does not answer");
+        return;
+      }
+      if (!alive) {
+        stop(
+          run,
+          "its coordinator is gone (its heartbeat key is missing from Redis: killed, or Redis lost its data)",
+        );
+      }
+    }
+  };
+}
+
+/** `promise`, or a rejection once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((
+    _,
+    reject,
+  ) => (timer = setTimeout(() => reject(new Error("timed out")), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
