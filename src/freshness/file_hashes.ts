@@ -91,6 +91,15 @@ export class FileHashes {
     return hash;
   }
 
+  /**
+   * True when the file at `path` (key `key`) is not what it was when last hashed: its content
+   * differs, it appeared, or it was removed. A file never hashed counts as changed when it exists.
+   */
+  changed(path: string, key: string): boolean {
+    const before = this.#entries.get(key)?.[4];
+    return this.hash(path, key) !== before;
+  }
+
   /** Writes the cache to `path` (temporary file, then rename) if anything was hashed. */
   save(path: string): void {
     if (!this.#changed) return;

@@ -91,6 +91,11 @@ export class Freshness implements FreshnessGate {
     this.#ignoreState = [join(resolve(options.stateDir), "**")];
   }
 
+  /** The folder patterns of a task without `cwd` are relative to. */
+  get baseDir(): string {
+    return this.#options.baseDir;
+  }
+
   /** How many files were read and hashed, and their bytes (the rest came from the cache). */
   get hashed(): { files: number; bytes: number } {
     return { files: this.#hashes.hashedFiles, bytes: this.#hashes.hashedBytes };
@@ -142,6 +147,15 @@ export class Freshness implements FreshnessGate {
     if (task.outputs) record.outputs = this.#hashAll(dir, await this.#expand(dir, task.outputs));
     this.#gives[index] = this.#give(task, record);
     if (task.inputs) this.#log.set(task.name, record);
+  }
+
+  /**
+   * True when the file at `path` differs from what this run last saw of it (content, or whether
+   * it exists): how `--watch` tells a real edit from a save that changed nothing.
+   */
+  changed(path: string): boolean {
+    const absolute = resolve(path);
+    return this.#hashes.changed(absolute, relative(this.#options.baseDir, absolute));
   }
 
   /** Saves the file-hash cache and closes the state file; nothing is written when predicting. */
