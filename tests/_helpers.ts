@@ -79,6 +79,8 @@ export interface RunCliOptions {
   onSpawn?: (child: ReturnType<typeof spawn>) => void;
   /** Called with every stdout chunk as it arrives. */
   onStdout?: (text: string, child: ReturnType<typeof spawn>) => void;
+  /** Called with every stderr chunk as it arrives. */
+  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
   /** Kill the run (SIGKILL) after this many ms, failing the test. Default: 60000. */
   timeoutMs?: number;
 }
@@ -98,7 +100,10 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
     stdout += t;
     options.onStdout?.(t, child);
   });
-  child.stderr!.setEncoding("utf8").on("data", (t: string) => (stderr += t));
+  child.stderr!.setEncoding("utf8").on("data", (t: string) => {
+    stderr += t;
+    options.onStderr?.(t, child);
+  });
   if (options.stdin !== undefined) child.stdin!.write(options.stdin);
   if (!options.keepStdinOpen) child.stdin!.end();
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);

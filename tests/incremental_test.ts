@@ -353,3 +353,55 @@ test("the state is written as each task ends: a later task sees the earlier one'
   assert.equal(run.code, 0, run.stderr);
   assert.match(readFileSync(join(dir, "seen.txt"), "utf8"), /"task":"first"/);
 });
+
+test("--watch: an edit runs what is out of date, a save without change nothing, a broken file waits; Ctrl-C ends with 130", async () => {
+  const dir = project(chain, { "src/a.txt": "a\n" });
+  let stderr = "";
+  let step = 0;
+  const steps: (() => void)[] = [
+    // Watching after the first pass: a save that changes nothing, then an edit.
+    () => {
+      write(dir, "src/a.txt", "a\n");
+      setTimeout(() => write(dir, "src/a.txt", "a\nb\n"), 600);
+    },
+    // After the second pass: a broken task file…
+    () => writeFileSync(join(dir, "tasks.json"), '{"tasks": ['),
+    // …that is fixed with another command for count.
+    () => writeTasks(dir, [chain[0], { ...chain[1], arguments: chain[1].arguments + " && true" }]),
+  ];
+  const result = await runCli([join(dir, "tasks.json"), "--watch"], {
+    cwd: dir,
+    onStderr: (text, child) => {
+      stderr += text;
+      const watching = stderr.match(/watching for changes/g)?.length ?? 0;
+      if (step < watching && step < steps.length && (step !== 2 || /nothing was run/.test(stderr))) {
+        steps[step++]();
+      } else if (watching === 4 && step === 3) {
+        step++;
+        sendSignal(child.pid!, "SIGINT");
+      }
+    },
+  });
+  assert.equal(result.code, 130, result.stdout + result.stderr);
+  const passes = result.stdout.split(/\nChanged: /);
+  assert.equal(passes.length, 3, result.stdout);
+  assert.match(passes[0], /Started: gen[^]*Started: count/);
+  assert.match(passes[1], /^src\/a\.txt\n/);
+  assert.match(passes[1], /Started: gen[^]*Started: count/);
+  assert.match(result.stderr, /tasks\.json:1:\d+: invalid JSON[^]*the next save runs it again/);
+  assert.match(passes[2], /^tasks\.json\n/);
+  assert.match(passes[2], /Up to date: gen\n/);
+  assert.match(passes[2], /Started: count\n/);
+  // Stopped between passes: the last pass's report once more, at the end.
+  assert.match(result.stdout, /Report:\n[^]*1 ok, 1 up to date, 0 failed, 0 skipped in [\d.]+ s\n$/);
+});
+
+test("--watch needs a file and no --dry-run", async () => {
+  const dir = project(chain, { "src/a.txt": "a\n" });
+  const stdin = await runCli(["-", "--watch"], { cwd: dir, stdin: "{}" });
+  assert.equal(stdin.code, 2);
+  assert.match(stdin.stderr, /--watch needs a task file, not stdin/);
+  const dry = await runCli([join(dir, "tasks.json"), "--watch", "--dry-run"], { cwd: dir });
+  assert.equal(dry.code, 2);
+  assert.match(dry.stderr, /leave out --dry-run/);
+});

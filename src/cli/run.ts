@@ -8,6 +8,9 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import type { RunEvent, RunReport } from "../events.ts";
+import type { Freshness } from "../freshness/freshness.ts";
+import type { TaskGraph } from "../graph.ts";
+import type { TaskFile } from "../load.ts";
 import { builtinExecutors, type FailurePolicy, run, type RunOptions } from "../scheduler.ts";
 import { type ColorMode, Colors, useColor } from "../report/colors.ts";
 import { outputPathProblem, writeJsonFile } from "../report/json.ts";
@@ -40,6 +43,7 @@ export const RUN_OPTIONS = {
   "remote-eval": { type: "boolean" },
   force: { type: "boolean" },
   state: { type: "string" },
+  watch: { type: "boolean" },
 } as const;
 
 /**
@@ -57,7 +61,36 @@ export const RUN_OPTIONS = {
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const o = parseRunArgs(args, io.env ?? {});
   checkOutputPaths(o);
-  const file = await loadWithWarnings(o.path, io);
+  if (o.watch) {
+    const { watchRuns } = await import("./watch.ts");
+    return watchRuns({
+      path: o.path,
+      io,
+      state: o.state,
+      load: () => loadWithWarnings(o.path, io),
+      pass: (file) => runFile(file, o, io),
+    });
+  }
+  return (await runFile(await loadWithWarnings(o.path, io), o, io)).code;
+}
+
+/**
+ * What one run of a task file left: its exit code, and for `--watch` the report, the selected
+ * graph and the freshness it used.
+ */
+export interface Pass {
+  /** The exit code this run alone would end with. */
+  code: number;
+  /** The run's report; `undefined` for a dry run. */
+  report?: RunReport;
+  /** The selected tasks. */
+  graph: TaskGraph;
+  /** The freshness of the run, when any task declares files. */
+  freshness?: Freshness;
+}
+
+/** Runs the loaded `file` as the options say. */
+async function runFile(file: TaskFile, o: RunArgs, io: CliIO): Promise<Pass> {
   // What only some runs use (history, worker threads, dry run, status line, trace, timings, JSON
   // files) is imported when an option asks for it: a plain start loads none of it.
   const weight = o.history === undefined ? undefined : await historyWeightOf(o.history);
@@ -84,7 +117,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   );
   runOptions.freshness = freshness;
   if (o.dryRun) {
-    return dryRun(selection, runOptions, io, colors.stdout, freshness && ((i) => freshness.reason(i)));
+    const why = freshness && ((i: number) => freshness.reason(i));
+    return { code: await dryRun(selection, runOptions, io, colors.stdout, why), graph: selection.graph };
   }
   const remote = o.remote && await openRemote(o.remote, io);
   if (remote) {
@@ -92,7 +126,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     if (o.remote!.eval) runOptions.executors.eval = remote.executor;
   }
   try {
-    return await runWith(selection, runOptions, o, io, colors);
+    return { ...await runWith(selection, runOptions, o, io, colors), graph: selection.graph, freshness };
   } finally {
     freshness?.close();
     await remote?.close();
@@ -116,7 +150,7 @@ async function runWith(
   o: RunArgs,
   io: CliIO,
   colors: { stdout: Colors; stderr: Colors },
-): Promise<number> {
+): Promise<{ code: number; report: RunReport }> {
   const reporters = await Reporters.create(io, selection, {
     output: o.output,
     colors,
@@ -154,8 +188,8 @@ async function runWith(
   if (o.reportJson !== undefined) {
     written = await writeFile(io, "--report-json", o.reportJson, () => report) && written;
   }
-  if (report.interrupted) return EXIT.interrupted;
-  return report.ok && written ? EXIT.ok : EXIT.failed;
+  const code = report.interrupted ? EXIT.interrupted : report.ok && written ? EXIT.ok : EXIT.failed;
+  return { code, report };
 }
 
 /**
@@ -209,6 +243,7 @@ interface RunArgs {
   dryRun: boolean;
   force: boolean;
   state?: string;
+  watch: boolean;
   trace?: string;
   timings: boolean;
   reportJson?: string;
@@ -233,6 +268,8 @@ function parseRunArgs(args: string[], env: Readonly<Record<string, string | unde
   );
   const [path, ...targets] = positionals;
   if (path === undefined) throw new UsageError("missing task file");
+  if (values.watch && path === "-") throw new UsageError("--watch needs a task file, not stdin");
+  if (values.watch && values["dry-run"]) throw new UsageError("--watch runs tasks: leave out --dry-run");
   const concurrency = values.concurrency === undefined ? Infinity : Number(values.concurrency);
   if (!Number.isInteger(concurrency) && concurrency !== Infinity || concurrency < 1) {
     throw new UsageError(`--concurrency must be a whole number of 1 or more, not "${values.concurrency}"`);
@@ -260,6 +297,7 @@ function parseRunArgs(args: string[], env: Readonly<Record<string, string | unde
     dryRun: values["dry-run"] === true,
     force: values.force === true,
     state: values.state,
+    watch: values.watch === true,
     trace: values.trace,
     timings: values.timings === true,
     reportJson: values["report-json"],

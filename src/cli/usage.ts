@@ -39,6 +39,8 @@ Options of run:
       --dry-run         print what would run, in start order, and why, and run
                         nothing
       --force           run every selected task, even those up to date
+      --watch           after the run, watch the inputs and FILE; on a change run
+                        what is out of date again (Ctrl-C to stop: exit 130)
       --state DIR       keep the state of incremental runs in DIR (default:
                         .dagrun beside FILE; also for check)
       --output MODE     prefixed: each line as "[task] line", live (default)
