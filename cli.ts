@@ -100,7 +100,8 @@ async function isMain(): Promise<boolean> {
   if (typeof meta.main === "boolean") return meta.main;
   const entry = runtime.process.argv[1];
   if (entry === undefined) return false;
-  const [{ realpathSync }, { fileURLToPath }] = await Promise.all([import("node:fs"), import("node:url")]);
+  const realpathSync = (await import("node:fs")).realpathSync;
+  const fileURLToPath = (await import("node:url")).fileURLToPath;
   return realpathSync(entry) === fileURLToPath(import.meta.url);
 }
 
@@ -110,10 +111,9 @@ if (await isMain()) {
   // --help and --version end by themselves, having started nothing. A run exits explicitly: a
   // snippet's stray timer must not keep dagrun alive after the report.
   if (infoText(args) === undefined) {
-    const [{ default: process }, { processIO }] = await Promise.all([
-      import("node:process"),
-      import("./src/cli/common.ts"),
-    ]);
+    // One after the other, not with Promise.all: a snippet may have replaced the global Promise.
+    const process = (await import("node:process")).default;
+    const { processIO } = await import("./src/cli/common.ts");
     // On Node, writes to a pipe are asynchronous and process.exit drops what is still queued (the
     // end of a megabyte-long line, the report): wait until both streams have written everything.
     await processIO.drain!();

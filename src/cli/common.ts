@@ -9,6 +9,9 @@ import { formatProblem } from "../errors.ts";
 import type { TaskFile } from "../load.ts";
 import { WriteBatch } from "../output/batch.ts";
 import type { Write } from "../report/text.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise } = intrinsics;
 
 export { EXIT } from "./exit.ts";
 
@@ -54,10 +57,25 @@ const lost = (stream: "stdout" | "stderr") => (e: unknown) => {
 process.stdout.on("error", lost("stdout"));
 process.stderr.on("error", lost("stderr"));
 
+/**
+ * The streams' write methods, taken at load: an inline snippet may replace
+ * `process.stdout.write`, and that must not silence or crash dagrun.
+ */
+const writeTo = {
+  stdout: process.stdout.write.bind(process.stdout) as (
+    data: string | Uint8Array,
+    done?: () => void,
+  ) => boolean,
+  stderr: process.stderr.write.bind(process.stderr) as (
+    data: string | Uint8Array,
+    done?: () => void,
+  ) => boolean,
+};
+
 const processWrites = new WriteBatch((stream, data) => {
   if (gone[stream]) return;
   try {
-    (stream === "stdout" ? process.stdout : process.stderr).write(data);
+    writeTo[stream](data);
   } catch (e) {
     lost(stream)(e);
   }
@@ -71,7 +89,9 @@ export const processIO: CliIO = {
   drain: () => {
     processWrites.flush();
     // On Node, writes to a pipe are asynchronous: the callback of an empty write comes after them.
-    return Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write("", done))))
+    return Promise.all(
+      [writeTo.stdout, writeTo.stderr].map((write) => new Promise<void>((done) => write("", done))),
+    )
       .then(() => {});
   },
   isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },

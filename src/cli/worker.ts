@@ -8,6 +8,9 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { type CliIO, EXIT, UsageError, usageErrors } from "./common.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise } = intrinsics;
 
 /**
  * Runs `dagrun worker` with `args` (after the word `worker`) until it is told to stop; returns

@@ -5,6 +5,9 @@
  * @module
  */
 import type { Executor } from "./types.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise } = intrinsics;
 
 /**
  * Succeeds at once without running the task.

@@ -12,6 +12,9 @@ import { Worker } from "node:worker_threads";
 import type { Task } from "../task.ts";
 import { snippetFailure } from "./eval.ts";
 import type { Executor, ExecutorContext, Outcome } from "./types.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise } = intrinsics;
 
 /** What the thread tells the executor: output as it comes, then the outcome once. */
 export type ThreadMessage =

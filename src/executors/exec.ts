@@ -9,6 +9,9 @@ import type { ShellProcess } from "../spawn/mod.ts";
 import { startShell } from "../spawn/queue.ts";
 import type { Task } from "../task.ts";
 import type { Executor, ExecutorContext, Outcome } from "./types.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise, setTimeout, clearTimeout } = intrinsics;
 
 /**
  * How long to wait for the last output after the shell exits. Output still open after that is

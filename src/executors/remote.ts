@@ -26,6 +26,9 @@ import {
 import { checkRedis, describe, loadRedisLibraries, openRedis } from "../remote/redis.ts";
 import { sign } from "../remote/sign.ts";
 import type { RedisTarget } from "../remote/url.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise, setTimeout, clearTimeout, setInterval, clearInterval, TextEncoder } = intrinsics;
 
 /**
  * Options of {@linkcode connectRemote}.

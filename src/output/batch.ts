@@ -7,6 +7,9 @@
  */
 import type { Write } from "../report/text.ts";
 import { concatBytes } from "./bytes.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { setTimeout, TextEncoder } = intrinsics;
 
 /** How much is held before it is written at once, in characters or bytes. */
 const LIMIT = 64 * 1024;

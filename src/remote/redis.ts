@@ -8,6 +8,9 @@ import type { Queue, Worker } from "../deps/bullmq.ts";
 import type { Redis, RedisOptions } from "../deps/ioredis.ts";
 import { RemoteError } from "./errors.ts";
 import type { RedisTarget } from "./url.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise } = intrinsics;
 
 /** The classes remote execution uses, from their packages. */
 export interface RedisLibraries {

@@ -9,6 +9,9 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { RemoteError } from "./errors.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { TextEncoder } = intrinsics;
 
 /**
  * The shared key, from `--key-file PATH` or else the `DAGRUN_KEY` variable. `undefined` only

@@ -28,6 +28,9 @@ import {
 import { checkRedis, describe, loadRedisLibraries, openRedis } from "./redis.ts";
 import { verify } from "./sign.ts";
 import type { RedisTarget } from "./url.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise, setTimeout, clearTimeout, setInterval, clearInterval, now } = intrinsics;
 
 /**
  * Options of {@linkcode runWorker}.
@@ -183,7 +186,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     running.set(id, entry);
     const early = earlyStops.get(id);
     if (early) control(attempt, early.action);
-    const t0 = performance.now();
+    const t0 = now();
     let outcome: Outcome;
     try {
       outcome = await executor(task as Task, attempt);
@@ -193,7 +196,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     // What the task left running in its group is stopped now: the run's end is not this worker's.
     await Promise.all(cleanups.map((cleanup) => cleanup().catch(() => {})));
     running.delete(id);
-    const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+    const seconds = ((now() - t0) / 1000).toFixed(1);
     const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (entry.handedBack && !lastTry) {
       options.log(`${id} ${task.name}: handed back after ${seconds} s (worker stopping)`);

@@ -12,6 +12,9 @@ import { clearInterval, setInterval } from "node:timers";
 import type { RunEvent } from "../events.ts";
 import { Colors } from "./colors.ts";
 import type { Write } from "./text.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { now } = intrinsics;
 
 /** Go to the start of the line and erase it. */
 const CLEAR = "\r\x1b[K";
@@ -65,7 +68,7 @@ export class StatusLine {
   readonly #columns: () => number | undefined;
   readonly #stdoutIsTerminal: boolean;
   readonly #colors: Colors;
-  readonly #t0 = performance.now();
+  readonly #t0 = now();
   /** Running tasks' names by index, oldest first. */
   readonly #running = new Map<number, string>();
   readonly #timer: ReturnType<typeof setInterval>;
@@ -130,7 +133,7 @@ export class StatusLine {
 
   /** The line as it would be drawn now, cut to `width` characters. */
   render(width: number): string {
-    const seconds = ((performance.now() - this.#t0) / 1000).toFixed(1);
+    const seconds = ((now() - this.#t0) / 1000).toFixed(1);
     const head = `[${this.#done}/${this.#total} done] ${this.#running.size} running`;
     const tail = (this.#failed ? ` · ${this.#failed} failed` : "") + ` · ${seconds} s`;
     let names = "";

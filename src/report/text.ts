@@ -8,6 +8,9 @@ import type { RunEvent, RunReport, TaskReport } from "../events.ts";
 import { LineSplitter } from "../output/lines.ts";
 import { Colors } from "./colors.ts";
 import { OutputGroups } from "./grouped.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { TextDecoder } = intrinsics;
 
 /** Where the reporter writes; each call must reach its stream whole, in order. */
 export type Write = (stream: "stdout" | "stderr", data: string | Uint8Array) => void;

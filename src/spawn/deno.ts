@@ -29,6 +29,9 @@
  */
 import { directCommand } from "./direct.ts";
 import { shellCommand, type ShellExit, type ShellOptions, type ShellProcess } from "./types.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise } = intrinsics;
 
 /** The part of the Deno namespace this module uses, so it type-checks without Deno's types too. */
 interface DenoApi {

@@ -26,6 +26,9 @@ import { directCommand } from "./direct.ts";
 import { Poller } from "./epoll.ts";
 import { C, type Libc, OPAQUE_SIZE, openLibc, SIGNAL_NAMES, systemError } from "./libc.ts";
 import type { ShellExit, ShellOptions, ShellProcess } from "./types.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise, TextEncoder, TextDecoder } = intrinsics;
 
 /** Bytes read from a pipe per readiness report: a pipe's default capacity. */
 const READ_SIZE = 65536;

@@ -1,3 +1,6 @@
+import { intrinsics } from "../intrinsics.ts";
+
+const { TextEncoder } = intrinsics;
 /**
  * The parts of glibc the FFI spawn calls, opened through `Deno.dlopen`, and what differs between
  * the two ABIs it supports (x86-64 and aarch64 Linux with glibc). Everything here is synchronous

@@ -8,6 +8,9 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { directCommand } from "./direct.ts";
 import { shellCommand, type ShellExit, type ShellOptions, type ShellProcess } from "./types.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise } = intrinsics;
 
 /** Starts `command` (in a shell unless it is a simple one), in a new process group, with empty stdin. */
 export function spawnShell(command: string, options: ShellOptions): ShellProcess {

@@ -18,6 +18,9 @@
  */
 import { chooseSpawn, spawnShell } from "./mod.ts";
 import type { ShellOptions, ShellProcess } from "./types.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise, setInterval, clearInterval } = intrinsics;
 
 /** Error codes that mean "not now", not "never". */
 const PUSH_BACK = new Set(["EMFILE", "ENFILE", "EAGAIN", "ENOMEM"]);
