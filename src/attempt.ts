@@ -26,6 +26,8 @@ export interface AttemptOptions {
   defer: ExecutorContext["defer"];
   /** Called by `started()`, for an executor that starts tasks later. Default: nothing. */
   started?: ExecutorContext["started"];
+  /** Default: nothing to do. */
+  flushOutput?: () => void;
 }
 
 /**
@@ -51,6 +53,7 @@ export class Attempt implements ExecutorContext {
   readonly output: ExecutorContext["output"];
   readonly defer: ExecutorContext["defer"];
   readonly started: ExecutorContext["started"];
+  readonly flushOutput: () => void;
   readonly #own: AbortController | undefined;
   #onStop: Listeners;
   #onKill: Listeners;
@@ -66,6 +69,7 @@ export class Attempt implements ExecutorContext {
     this.output = options.output;
     this.defer = options.defer;
     this.started = options.started ?? noop;
+    this.flushOutput = options.flushOutput ?? noop;
     if (options.stopSignal.aborted) this.stop();
     if (options.killSignal.aborted) this.kill();
   }

@@ -11,12 +11,16 @@ import process from "node:process";
 import type { RunEvent, RunReport, TaskReport } from "./events.ts";
 import { describeError, evalExecutor, taskOfError } from "./executors/eval.ts";
 import { execExecutor } from "./executors/exec.ts";
+import { guardExits } from "./executors/exit_guard.ts";
 import type { Executor, Outcome } from "./executors/types.ts";
 import { Attempt } from "./attempt.ts";
 import { TaskGraph } from "./graph.ts";
 import { ReadyQueue } from "./ready_queue.ts";
 import type { Task } from "./task.ts";
 import { TaskFileError } from "./errors.ts";
+import { intrinsics } from "./intrinsics.ts";
+
+const { Promise, setTimeout, clearTimeout, TextEncoder, now } = intrinsics;
 
 /**
  * What a task that fails for good does to the rest of the run. Its dependents are skipped in
@@ -58,6 +62,12 @@ export interface RunOptions {
   graceMs?: number;
   /** Receives every event, in order, synchronously. If it throws, the run stops and rejects. */
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Writes out whatever `onEvent` has been given and still holds back (a batch of lines). Called
+   * before an inline snippet runs, since one that blocks the event loop would keep its own
+   * `Started:` line off the terminal. Default: nothing to do.
+   */
+  flush?: () => void;
   /** Executors by task type, merged over the built-in `exec` and `eval`. */
   executors?: Record<string, Executor>;
   /**
@@ -167,10 +177,11 @@ class Run {
    * on add and remove): O(n²) for a wide graph, and much of the memory of a million tasks.
    */
   readonly #attempts = new Set<Attempt>();
+  readonly #flush: () => void;
   readonly #defer = (cleanup: () => Promise<void>) => void this.#cleanups.push(cleanup);
   readonly #kill = new AbortController();
   readonly #cleanups: (() => Promise<void>)[] = [];
-  readonly #t0 = performance.now();
+  readonly #t0 = now();
   /** What the report says of tasks run by an executor that starts them later, until they end. */
   readonly #remote = new Map<number, { queuedMs: number; reruns: number; worker?: string }>();
   #running = 0;
@@ -197,6 +208,7 @@ class Run {
     this.#baseDir = options.baseDir ?? ".";
     this.#onEvent = options.onEvent ?? (() => {});
     this.#freshness = options.freshness;
+    this.#flush = options.flush ?? (() => {});
     const n = graph.size;
     this.#state = new Uint8Array(n);
     this.#waiting = new Int32Array(n);
@@ -261,7 +273,9 @@ class Run {
     };
     process.on("uncaughtException", stray);
     process.on("unhandledRejection", stray);
+    const unguard = guardExits();
     return () => {
+      unguard();
       options.signal?.removeEventListener("abort", interrupt);
       options.killSignal?.removeEventListener("abort", kill);
       process.off("uncaughtException", stray);
@@ -270,7 +284,7 @@ class Run {
   }
 
   #now(): number {
-    return round(performance.now() - this.#t0);
+    return round(now() - this.#t0);
   }
 
   #emit(event: RunEvent): void {
@@ -383,6 +397,7 @@ class Run {
       output: (stream, data) => this.#emit({ type: "output", task, index: i, stream, data }),
       defer: this.#defer,
       started: executor.startsLater ? begin : undefined,
+      flushOutput: this.#flush,
     });
     this.#attempts.add(ctx);
     if (!executor.startsLater) begin();
@@ -394,6 +409,14 @@ class Run {
     }
     const settle = (o: Outcome) => {
       clearTimeout(timer);
+      // An inline snippet that blocks the event loop keeps the timer from firing: it is late,
+      // not done in time, if it returns after its time was up.
+      if (
+        timeout !== undefined && begunMs !== undefined && !timedOut && this.#now() - begunMs >= timeout * 1000
+      ) {
+        timedOut = true;
+        if (o.ok) o = { ok: false };
+      }
       this.#attempts.delete(ctx);
       // Stopped while still queued: it never ran, as a task that never left the ready queue.
       if (begunMs === undefined && startMs === undefined && this.#stop.signal.aborted) {

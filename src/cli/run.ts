@@ -20,6 +20,9 @@ import type { TraceRecorder } from "../report/trace.ts";
 import { type Selection, selectTasks } from "../select.ts";
 import { type CliIO, EXIT, loadWithWarnings, oneOf, UsageError, usageErrors } from "./common.ts";
 import { openFreshness } from "./incremental.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise } = intrinsics;
 
 /** The options of `dagrun run`, as `parseArgs` takes them. */
 export const RUN_OPTIONS = {
@@ -172,6 +175,7 @@ async function runWith(
       signal: stop.signal,
       killSignal: kill.signal,
       onEvent: (e) => reporters.handle(e),
+      flush: io.flush,
     });
   } finally {
     for (const s of signals) process.off(s, onSignal);

@@ -6,6 +6,9 @@
 import { formatWithOptions } from "node:util";
 import type { Task } from "../task.ts";
 import type { Executor, ExecutorContext, Outcome } from "./types.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { Promise, TextEncoder } = intrinsics;
 
 const AsyncFunction = (async () => {}).constructor as new (...args: string[]) => (
   ...args: unknown[]
@@ -149,6 +152,8 @@ export const evalExecutor: Executor = (task: Task, ctx: ExecutorContext): Promis
   // One promise, settled by whichever comes first: the body, or the task being stopped.
   return new Promise((resolve) => {
     const off = ctx.onStop(() => resolve(INTERRUPTED));
+    // The snippet may never yield (`while (true) {}`): its Started line must be out before it runs.
+    ctx.flushOutput?.();
     body(taskConsole(ctx.output), signal).then(
       () => {
         off();
@@ -156,7 +161,11 @@ export const evalExecutor: Executor = (task: Task, ctx: ExecutorContext): Promis
       },
       (e) => {
         off();
-        resolve(signal.aborted ? INTERRUPTED : fail(e));
+        try {
+          resolve(signal.aborted ? INTERRUPTED : fail(e));
+        } catch {
+          resolve({ ok: false, error: "the snippet threw a value that cannot be described" });
+        }
       },
     );
   });
@@ -174,6 +183,10 @@ export const evalExecutor: Executor = (task: Task, ctx: ExecutorContext): Promis
  * ```
  */
 export function snippetFailure(error: unknown, task: Task, output: ExecutorContext["output"]): Outcome {
+  if (isSnippetExit(error)) {
+    if (error.code) output("stderr", encoder.encode(error.message + "\n"));
+    return { ok: error.code === 0, exitCode: error.code, ...(error.code ? { error: error.message } : {}) };
+  }
   output("stderr", encoder.encode(describeError(error, task.name) + "\n"));
   return { ok: false, error: firstLine(error) };
 }
@@ -188,7 +201,12 @@ export function snippetFailure(error: unknown, task: Task, output: ExecutorConte
  * ```
  */
 export function taskOfError(error: unknown): string | undefined {
-  const stack = error instanceof Error ? error.stack ?? "" : "";
+  let stack = "";
+  try {
+    stack = error instanceof Error ? String(error.stack ?? "") : "";
+  } catch {
+    // a Proxy or a getter that throws: no stack to read
+  }
   const match = stack.match(new RegExp(`${SOURCE_PREFIX}([\\w%-]*)`));
   const name = match ? decodeURIComponent(match[1]) : undefined;
   return name === undefined || sharedOwners.has(name) ? undefined : name;
@@ -213,8 +231,18 @@ function encodeName(name: string): string {
  * ```
  */
 export function describeError(error: unknown, task?: string): string {
-  if (!(error instanceof Error)) return `Uncaught ${formatWithOptions({ colors: false }, "%o", error)}`;
-  const lines = (error.stack ?? `${error.name}: ${error.message}`).split("\n");
+  // A thrown value may be anything: a Proxy whose traps throw, an object whose toString throws.
+  // Describing it must not throw, or the task would never end.
+  try {
+    return describeErrorOrThrow(error, task);
+  } catch {
+    return `Uncaught ${describeValue(error)}`;
+  }
+}
+
+function describeErrorOrThrow(error: unknown, task?: string): string {
+  if (!(error instanceof Error)) return `Uncaught ${describeValue(error)}`;
+  const lines = String(error.stack ?? `${error.name}: ${error.message}`).split("\n");
   const lastSnippetFrame = lines.findLastIndex((l) => l.includes(SOURCE_PREFIX));
   return (lastSnippetFrame > 0 ? lines.slice(0, lastSnippetFrame + 1) : lines.slice(0, 1))
     .map((line) =>
@@ -239,7 +267,77 @@ function frameName(owner: string, task: string | undefined): string {
 }
 
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split("\n")[0];
+  let line: string;
+  try {
+    line = error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : typeof error === "string"
+      ? error
+      : describeValue(error);
+  } catch {
+    line = describeValue(error);
+  }
+  return line.split("\n")[0];
+}
+
+/**
+ * Any value in words, without ever throwing: as `console.log` shows it where it can, else by its
+ * kind (`a Proxy`, `[object Object]`, `an object`).
+ *
+ * @example
+ * ```ts
+ * import { describeValue } from "./eval.ts";
+ * describeValue(Object.create(null)); // "[Object: null prototype] {}"
+ * describeValue({ toString() { throw 1; } }); // "{ toString: [Function: toString] }"
+ * describeValue(Symbol("s")); // "Symbol(s)"
+ * ```
+ */
+export function describeValue(value: unknown): string {
+  try {
+    return formatWithOptions({ colors: false }, "%O", value);
+  } catch {
+    // inspect ran a trap or getter that threw: fall back to what needs no help from the value.
+  }
+  try {
+    return formatWithOptions(
+      { colors: false, showProxy: true, customInspect: false, getters: false },
+      "%O",
+      value,
+    );
+  } catch {
+    return `a value of type ${typeof value}`;
+  }
+}
+
+/** `instanceof`, which runs a Proxy's `getPrototypeOf` trap, without letting that trap throw. */
+function isSnippetExit(value: unknown): value is SnippetExit {
+  try {
+    return value instanceof SnippetExit;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Thrown in a snippet in place of ending the process, when it calls `process.exit` or
+ * `Deno.exit`: it stops the snippet, and its task ends with that exit code.
+ *
+ * @example
+ * ```ts
+ * import { SnippetExit } from "./eval.ts";
+ * new SnippetExit(3, "process.exit").message; // "the snippet called process.exit(3)"
+ * ```
+ */
+export class SnippetExit extends Error {
+  /** The exit code the snippet asked for. */
+  readonly code: number;
+
+  /** `via` names the function the snippet called. */
+  constructor(code: number, via: string) {
+    super(`the snippet called ${via}(${code})`);
+    this.name = "SnippetExit";
+    this.code = code;
+  }
 }
 
 function stackHere(): string {

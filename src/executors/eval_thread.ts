@@ -9,6 +9,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { Task } from "../task.ts";
 import { compile, snippetFailure, taskConsole } from "./eval.ts";
 import type { ThreadMessage } from "./eval_worker.ts";
+import { guardExits } from "./exit_guard.ts";
 
 const port = parentPort!;
 const post = (message: ThreadMessage) => port.postMessage(message);
@@ -24,6 +25,8 @@ const task = workerData as Task;
 const fail = (e: unknown) => post({ type: "done", outcome: snippetFailure(e, task, output) });
 process.on("uncaughtException", fail);
 process.on("unhandledRejection", fail);
+// The thread runs nothing but the snippet: an exit from anywhere in it is the snippet's.
+guardExits({ always: true });
 
 try {
   await compile(task)(taskConsole(output), signal);

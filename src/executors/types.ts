@@ -46,6 +46,12 @@ export interface ExecutorContext {
    * other executors.
    */
   started(where?: { worker?: string }): void;
+  /**
+   * Writes out the output reported so far, the task's `Started:` line among it, now rather than
+   * at the end of this turn of the event loop: call it before work that may block the loop.
+   * Optional: a context made by other code may leave it out.
+   */
+  flushOutput?(): void;
 }
 
 /**
