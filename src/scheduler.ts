@@ -20,7 +20,8 @@ import type { Task } from "./task.ts";
 import { TaskFileError } from "./errors.ts";
 import { intrinsics } from "./intrinsics.ts";
 
-const { Promise, setTimeout, clearTimeout, TextEncoder, now } = intrinsics;
+// Named apart: a local `Promise` would hide the global type from the docs of the exports.
+const { Promise: SafePromise, setTimeout, clearTimeout, TextEncoder, now } = intrinsics;
 
 /**
  * What a task that fails for good does to the rest of the run. Its dependents are skipped in
@@ -217,7 +218,7 @@ class Run {
       const weight = options.weight;
       this.#queue = new ReadyQueue(graph.remainingPath(weight && ((i) => weight(graph.tasks[i], i))));
     }
-    this.done = new Promise((resolve, reject) => {
+    this.done = new SafePromise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
@@ -329,7 +330,7 @@ class Run {
       this.#end(i, now, { ok: false, error: `cannot tell whether it is up to date: ${errorText(e)}` }, 1);
     };
     try {
-      Promise.resolve(this.#freshness.check(i)).then(checked, failed);
+      SafePromise.resolve(this.#freshness.check(i)).then(checked, failed);
     } catch (e) {
       failed(e);
     }
@@ -405,7 +406,7 @@ class Run {
     try {
       outcome = executor(task, ctx);
     } catch (e) {
-      outcome = Promise.reject(e);
+      outcome = SafePromise.reject(e);
     }
     const settle = (o: Outcome) => {
       clearTimeout(timer);
@@ -503,7 +504,7 @@ class Run {
       this.#release(i);
     };
     try {
-      Promise.resolve(this.#freshness.record(i, outcome.ok)).then(recorded, (e) => {
+      SafePromise.resolve(this.#freshness.record(i, outcome.ok)).then(recorded, (e) => {
         this.#emit({ type: "error", message: `cannot record the state of ${task.name}: ${errorText(e)}` });
         recorded();
       });
@@ -602,7 +603,7 @@ class Run {
   #settleIfDone(): void {
     if (this.#settled || this.#finished < this.#graph.size || this.#recording > 0) return;
     this.#settled = true;
-    Promise.all(this.#cleanups.map((cleanup) => cleanup().catch(() => {}))).then(() => {
+    SafePromise.all(this.#cleanups.map((cleanup) => cleanup().catch(() => {}))).then(() => {
       this.#detach();
       if (this.#listenerError) return this.#reject(this.#listenerError.error);
       const tasks = this.#reports;

@@ -11,7 +11,8 @@ import { WriteBatch } from "../output/batch.ts";
 import type { Write } from "../report/text.ts";
 import { intrinsics } from "../intrinsics.ts";
 
-const { Promise } = intrinsics;
+// Named apart: a local `Promise` would hide the global type from the docs of the exports.
+const { Promise: SafePromise } = intrinsics;
 
 export { EXIT } from "./exit.ts";
 
@@ -89,8 +90,8 @@ export const processIO: CliIO = {
   drain: () => {
     processWrites.flush();
     // On Node, writes to a pipe are asynchronous: the callback of an empty write comes after them.
-    return Promise.all(
-      [writeTo.stdout, writeTo.stderr].map((write) => new Promise<void>((done) => write("", done))),
+    return SafePromise.all(
+      [writeTo.stdout, writeTo.stderr].map((write) => new SafePromise<void>((done) => write("", done))),
     )
       .then(() => {});
   },
