@@ -37,7 +37,8 @@ const USAGE = `Usage: deno task bench [options]
   --runs N       runs per runner, median reported (default 3)
   --seeds N      seeds of the limited (-j 4) sweep (default 10)
   --only LIST    workloads to run, comma-separated:
-                 spawn,makespan,limited,overhead,output,invalid,start
+                 spawn,makespan,limited,overhead,output,invalid,start,remote
+                 (remote needs redis-server: apt-get install redis-server)
   --json PATH    also write every raw measurement as JSON to PATH
 `;
 
@@ -59,7 +60,7 @@ if (values.help) {
 const quick = values.quick ?? false;
 const runs = Number(values.runs ?? (quick ? 1 : 3));
 const seeds = Number(values.seeds ?? (quick ? 3 : 10));
-const WORKLOADS = ["spawn", "makespan", "limited", "overhead", "output", "invalid", "start"];
+const WORKLOADS = ["spawn", "makespan", "limited", "overhead", "output", "invalid", "start", "remote"];
 const workloads = (values.only ?? WORKLOADS.join(",")).split(",");
 const bad = workloads.find((w) => !WORKLOADS.includes(w));
 if (bad !== undefined || !(runs >= 1 && Number.isInteger(runs)) || !(seeds >= 1 && Number.isInteger(seeds))) {
@@ -91,6 +92,7 @@ const peers = {
   ninja: which("ninja"),
   xargs: which("xargs"),
   gnuTime: existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined,
+  redisServer: which("redis-server"),
   pGraph: existsSync(join(root, "node_modules/p-graph/package.json")),
 };
 const missing: string[] = [];
@@ -99,6 +101,7 @@ if (!peers.ninja) missing.push("ninja (apt-get install ninja-build)");
 if (!peers.xargs) missing.push("xargs (apt-get install findutils)");
 if (!peers.pGraph) missing.push("p-graph (a devDependency: run npm ci)");
 if (!peers.gnuTime) missing.push("GNU time, for peak memory (apt-get install time)");
+if (!peers.redisServer) missing.push("redis-server, for the remote workload (apt-get install redis-server)");
 
 // ---------------------------------------------------------------------------------------------
 // Measuring
@@ -332,7 +335,15 @@ async function spawnBench(): Promise<void> {
 /** Reads a dagrun JSON report. */
 interface Report {
   durationMs: number;
-  tasks: { name: string; type: string; status: string; startMs: number; endMs: number; durationMs: number }[];
+  tasks: {
+    name: string;
+    type: string;
+    status: string;
+    startMs: number;
+    endMs: number;
+    durationMs: number;
+    queuedMs?: number;
+  }[];
 }
 
 /** Time from the first task's start to the last task's end. */
@@ -708,6 +719,136 @@ async function startBench(): Promise<void> {
   }
 }
 
+/**
+ * Remote execution: a private redis-server (no persistence) and 3 `dagrun worker`s on this
+ * machine. 2000 `true` tasks and the 300-task sleep DAG (eval timers too, with --remote-eval)
+ * through the workers beside the local run, and enqueue → start latency (`queuedMs`).
+ */
+async function remoteBench(): Promise<void> {
+  if (!peers.redisServer) return console.log("\nremote: skipped, redis-server is not installed");
+  console.log("\nremote: 3 workers (64 slots each) on a private redis-server, beside the local run");
+  const d = dir("remote");
+  const port = freePort();
+  const redis = new Deno.Command(peers.redisServer, {
+    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const url = `redis://127.0.0.1:${port}`;
+  const env = { DAGRUN_KEY: "bench", DAGRUN_REDIS: url };
+  const workers: Deno.ChildProcess[] = [];
+  try {
+    await waitForPort(port);
+    for (let i = 0; i < 3; i++) {
+      workers.push(
+        new Deno.Command(deno, {
+          args: ["run", "--allow-all", cli, "worker", "--slots", "64", "--allow-eval"],
+          env,
+          stdout: "null",
+          stderr: "null",
+        }).spawn(),
+      );
+    }
+    await waitForWorkers(url, env, 3);
+    const remote = ["--redis", url, "--remote-eval"];
+    const withEnv = (m: () => Promise<Measured>) => async () => {
+      for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
+      try {
+        return await m();
+      } finally {
+        Deno.env.delete("DAGRUN_REDIS");
+      }
+    };
+
+    const n = 2000;
+    writeFileSync(join(d, "true.json"), spawnWorkload(n).taskFile);
+    const trueFile = join(d, "true.json");
+    const t = await alternate("remote", {
+      "local": () => dagrunTimed(trueFile, join(d, "true-report.json")),
+      "remote": withEnv(() => dagrunTimed(trueFile, join(d, "true-report.json"), remote)),
+    });
+    const rate = (xs: Sample[]) => n / (med(xs, "makespanMs") / 1000);
+    for (const sample of [...t.local, ...t.remote]) delete sample.report;
+    row({
+      workload: "remote",
+      measure: `${n} × true, 3 workers`,
+      dagrun: `${rate(t.remote).toFixed(0)} tasks/s (wall ${s(med(t.remote))})`,
+      peer: `local ${rate(t.local).toFixed(0)} tasks/s (wall ${s(med(t.local))})`,
+      ratio: x(med(t.remote, "makespanMs") / med(t.local, "makespanMs")),
+      target: "≥ 500 tasks/s",
+      met: rate(t.remote) >= 500,
+    });
+
+    const tasks = timedDag(300, 1);
+    const cp = criticalPath(tasks);
+    const { file } = writeTimed(d, tasks);
+    const r = await alternate("remote", {
+      "local": () => dagrunTimed(file, join(d, "report.json")),
+      "remote": withEnv(() => dagrunTimed(file, join(d, "report.json"), remote)),
+    });
+    const ratio = med(r.remote, "makespanMs") / cp;
+    row({
+      workload: "remote",
+      measure: "sleep DAG makespan / critical path",
+      dagrun: `${s(med(r.remote, "makespanMs"))} (${x(ratio)})`,
+      peer: `local ${s(med(r.local, "makespanMs"))} (${x(med(r.local, "makespanMs") / cp)})`,
+      ratio: x(ratio),
+      target: "≤ 1.05×",
+      met: ratio <= 1.05,
+    });
+    const queued = r.remote.flatMap((sample) =>
+      (sample.report as Report).tasks.map((task) => task.queuedMs!)
+    );
+    for (const sample of [...r.local, ...r.remote]) delete sample.report;
+    row({
+      workload: "remote",
+      measure: "enqueue → start (queuedMs)",
+      dagrun: `median ${median(queued).toFixed(1)} ms, p99 ${quantile(queued, 0.99).toFixed(1)} ms`,
+      peer: "-",
+      ratio: "-",
+      target: "-",
+    });
+  } finally {
+    for (const w of workers) w.kill("SIGTERM");
+    await Promise.all(workers.map((w) => w.status));
+    redis.kill("SIGKILL");
+    await redis.status;
+  }
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`redis-server did not start on port ${port}`);
+}
+
+/** Waits until `dagrun check --redis` lists `n` workers. */
+async function waitForWorkers(url: string, env: Record<string, string>, n: number): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const out = await new Deno.Command(deno, {
+      args: ["run", "--allow-all", cli, "check", "--redis", url],
+      env,
+    })
+      .output();
+    if (new RegExp(`^${n} worker\\(s\\)`, "m").test(new TextDecoder().decode(out.stdout))) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`${n} workers did not start`);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const machine = {
@@ -742,6 +883,7 @@ const benches: Record<string, () => Promise<void>> = {
   output: outputBench,
   invalid: invalidBench,
   start: startBench,
+  remote: remoteBench,
 };
 for (const w of workloads) await benches[w]();
 printTable();
