@@ -61,7 +61,10 @@ describe("remote execution", { skip: skipWithoutRedis }, () => {
     const dir = tempDir();
     const report = join(dir, "report.json");
     const file = taskFile({ tasks });
-    const r = await runCli(["run", file, "--redis", redis.url, "--report-json", report], { env: env() });
+    const trace = join(dir, "trace.json");
+    const r = await runCli(["run", file, "--redis", redis.url, "--report-json", report, "--trace", trace], {
+      env: env(),
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^\[root\] root-out$/m);
     for (let i = 1; i <= 6; i++) {
@@ -85,6 +88,17 @@ describe("remote execution", { skip: skipWithoutRedis }, () => {
       used.add(pid);
     }
     assert.ok(used.size >= 2, `6 parallel tasks on workers with 2 slots each used ${used.size} worker(s)`);
+    // The trace's slice of each task says how long it was queued and where it ran.
+    const slices = readJson<{ traceEvents: { ph: string; name: string; args: Record<string, unknown> }[] }>(
+      trace,
+    )
+      .traceEvents.filter((e) => e.ph === "X");
+    assert.equal(slices.length, json.tasks.length);
+    for (const slice of slices) {
+      const task = json.tasks.find((t) => t.name === slice.name)!;
+      assert.equal(slice.args.queuedMs, task.queuedMs);
+      assert.equal(slice.args.worker, task.worker);
+    }
     // Each worker logs one line per job it ran.
     const logged = workers.map((w) => w.log().match(/: ok in /g)?.length ?? 0).reduce((a, b) => a + b);
     assert.ok(logged >= json.tasks.length, `the workers logged ${logged} jobs`);

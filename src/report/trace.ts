@@ -35,7 +35,16 @@ export interface TraceEvent {
   /** The slot: the lowest numbered one (from 1) that no running task held when this one started. */
   tid: number;
   /** How the task (or attempt) ended; `attempt` for a task allowed retries. */
-  args: { status: string; exitCode?: number; signal?: string; error?: string; attempt?: number };
+  args: {
+    status: string;
+    exitCode?: number;
+    signal?: string;
+    error?: string;
+    attempt?: number;
+    /** For a task run by a remote worker: ms it waited in the queue before its start, and the worker. */
+    queuedMs?: number;
+    worker?: string;
+  };
 }
 
 /**
@@ -81,6 +90,8 @@ export class TraceRecorder {
         if (r.signal !== undefined) args.signal = r.signal;
         if (r.error !== undefined) args.error = r.error;
         if (r.attempts !== undefined) args.attempt = r.attempts;
+        if (r.queuedMs !== undefined) args.queuedMs = r.queuedMs;
+        if (r.worker !== undefined) args.worker = r.worker;
         this.#add(event.index, r.name, r.type, r.endMs!, r, args);
         this.#free.push(this.#slotOf.get(event.index)!);
         this.#slotOf.delete(event.index);
