@@ -61,8 +61,13 @@ export interface RunOptions {
   killSignal?: AbortSignal;
   /** Time between SIGTERM and SIGKILL when stopping processes, in ms. Default: 2000. */
   graceMs?: number;
-  /** Receives every event, in order, synchronously. If it throws, the run stops and rejects. */
-  onEvent?: (event: RunEvent) => void;
+  /**
+   * Receives every event, in order, synchronously. If it throws, the run stops and rejects. For an
+   * `output` event it may return a `Promise`, when it cannot take output as fast as it comes: the
+   * task's output on that stream is then not read further until the promise settles
+   * (back-pressure: the task's process blocks on its full pipe). Other return values mean nothing.
+   */
+  onEvent?: (event: RunEvent) => unknown;
   /**
    * Writes out whatever `onEvent` has been given and still holds back (a batch of lines). Called
    * before an inline snippet runs, since one that blocks the event loop would keep its own
@@ -161,7 +166,7 @@ class Run {
   readonly #retries: number;
   readonly #onFailure: FailurePolicy;
   readonly #baseDir: string;
-  readonly #onEvent: (event: RunEvent) => void;
+  readonly #onEvent: (event: RunEvent) => unknown;
   readonly #freshness?: FreshnessGate;
   /** Freshness records not yet settled: the run is not over before they are. */
   #recording = 0;
@@ -288,9 +293,11 @@ class Run {
     return round(now() - this.#t0);
   }
 
-  #emit(event: RunEvent): void {
+  #emit(event: RunEvent): void | Promise<void> {
     try {
-      this.#onEvent(event);
+      const wait = this.#onEvent(event);
+      // A listener's failure is its own: the task only waits for it.
+      if (wait instanceof Promise) return wait.catch(() => {});
     } catch (error) {
       this.#listenerError ??= { error };
       this.#interrupt();

@@ -39,21 +39,39 @@ export interface CliIO {
   flush?: () => void;
   /** Writes out whatever `write` holds and settles once the streams have taken all of it. */
   drain?: () => Promise<void>;
-  /** Aborted when stdout takes no more (its reader, such as `head -1`, closed the pipe). Default: never. */
+  /**
+   * Aborted when stdout takes no more: its reader (such as `head -1`) closed the pipe, its terminal
+   * went away, or a write failed (then `writeError` says how). Default: never.
+   */
   closed?: AbortSignal;
+  /** The error a write to stdout or stderr failed with, other than a closed reader or terminal. */
+  writeError?: () => Error | undefined;
+  /**
+   * `undefined` while written output is being taken, else a promise that settles once the streams
+   * have caught up: task output then waits (back-pressure). Default: always taken.
+   */
+  ready?: () => Promise<void> | undefined;
 }
 
 /**
- * A closed pipe (EPIPE, thrown by a write or emitted later) is no crash: writes to that stream
- * are dropped from then on, and a closed stdout aborts `stdoutClosed`, which stops the run as
- * Ctrl-C does, so that no task goes on for nobody.
+ * A failed write (thrown, or emitted later) is no crash: writes to that stream are dropped from
+ * then on. A closed pipe (EPIPE) or a terminal that went away (EIO) on either stream, and any
+ * failure on stdout, abort `stdoutClosed`, which stops the run as Ctrl-C does, so that no task goes
+ * on for nobody. Any other error (ENOSPC, ENOBUFS…) is kept for `writeError`: the run failed.
  */
 const stdoutClosed = new AbortController();
 const gone = { stdout: false, stderr: false };
+let writeError: Error | undefined;
 const lost = (stream: "stdout" | "stderr") => (e: unknown) => {
-  if ((e as { code?: string }).code !== "EPIPE") throw e;
+  const code = (e as { code?: string }).code;
   gone[stream] = true;
-  if (stream === "stdout") stdoutClosed.abort();
+  if (code !== "EPIPE" && code !== "EIO") {
+    const message = (e as Error).message;
+    const named = code && !message.includes(code) ? ` (${code})` : "";
+    writeError ??= new Error(`cannot write to ${stream}: ${message}${named}`);
+  }
+  if (stream === "stdout" || code === "EIO") stdoutClosed.abort();
+  backlogChanged();
 };
 process.stdout.on("error", lost("stdout"));
 process.stderr.on("error", lost("stderr"));
@@ -82,17 +100,56 @@ const processWrites = new WriteBatch((stream, data) => {
   }
 });
 
+/**
+ * How many bytes written but not yet taken by the streams make task output wait: on Node a write
+ * to a pipe is queued in memory, and a reader slower than the tasks would otherwise have dagrun
+ * hold everything it has not taken (measured: 874 MB of RSS for 800 MB of output).
+ */
+export const BACKLOG_BYTES = 1024 * 1024;
+
+function backlog(): number {
+  return processWrites.size + (gone.stdout ? 0 : process.stdout.writableLength ?? 0) +
+    (gone.stderr ? 0 : process.stderr.writableLength ?? 0);
+}
+
+let caughtUp: { promise: Promise<void>; resolve: () => void } | undefined;
+
+/** Settles the wait for the streams once the backlog is down to half the limit (or a stream failed). */
+function backlogChanged(): void {
+  if (caughtUp && backlog() <= BACKLOG_BYTES / 2) {
+    caughtUp.resolve();
+    caughtUp = undefined;
+  }
+}
+process.stdout.on("drain", backlogChanged);
+process.stderr.on("drain", backlogChanged);
+
+function ready(): Promise<void> | undefined {
+  if (backlog() <= BACKLOG_BYTES) return undefined;
+  // What the batch holds reaches the stream now, so that the stream's drain says when it is out.
+  processWrites.flush();
+  if (backlog() <= BACKLOG_BYTES) return undefined;
+  if (!caughtUp) {
+    let resolve!: () => void;
+    const promise = new SafePromise<void>((r) => (resolve = r));
+    caughtUp = { promise, resolve };
+  }
+  return caughtUp.promise;
+}
+
 /** The real process's streams (writes gathered per event-loop turn) and environment. */
 export const processIO: CliIO = {
   closed: stdoutClosed.signal,
+  writeError: () => writeError,
+  ready,
   write: processWrites.write,
   flush: () => processWrites.flush(),
   drain: () => {
     processWrites.flush();
     // On Node, writes to a pipe are asynchronous: the callback of an empty write comes after them.
-    return SafePromise.all(
-      [writeTo.stdout, writeTo.stderr].map((write) => new SafePromise<void>((done) => write("", done))),
-    )
+    // A stream that failed calls back never, or with its error.
+    const streams = (["stdout", "stderr"] as const).filter((s) => !gone[s]);
+    return SafePromise.all(streams.map((s) => new SafePromise<void>((done) => writeTo[s]("", done))))
       .then(() => {});
   },
   isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },

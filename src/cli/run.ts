@@ -192,7 +192,15 @@ async function runWith(
   if (o.reportJson !== undefined) {
     written = await writeFile(io, "--report-json", o.reportJson, () => report) && written;
   }
-  const code = report.interrupted ? EXIT.interrupted : report.ok && written ? EXIT.ok : EXIT.failed;
+  const writeError = io.writeError?.();
+  if (writeError) io.write("stderr", `dagrun: ${writeError.message}\n`);
+  const code = writeError
+    ? EXIT.failed
+    : report.interrupted
+    ? EXIT.interrupted
+    : report.ok && written
+    ? EXIT.ok
+    : EXIT.failed;
   return { code, report };
 }
 
@@ -424,11 +432,13 @@ class Reporters {
     return new Reporters(io, selection, options, status, trace);
   }
 
-  handle(event: RunEvent): void {
+  /** Shows one event; a promise for output that should wait (the text or the terminal is behind). */
+  handle(event: RunEvent): void | Promise<void> {
     // The status line counts first, so the redraw after the text's line already shows the event.
     this.status?.handle(event);
-    this.text.handle(event);
+    const wait = this.text.handle(event);
     this.trace?.handle(event);
+    if (event.type === "output") return wait ?? this.#io.ready?.();
   }
 
   stopStatus(): void {

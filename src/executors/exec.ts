@@ -35,11 +35,21 @@ const DRAIN_MS = 100;
  * ```
  */
 export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): Promise<Outcome> => {
+  // Pipes held back by the output's consumer (back-pressure), and whether any was since the last look.
+  let held = 0;
+  let wasHeld = false;
+  const output = (stream: "stdout" | "stderr", chunk: Uint8Array) => {
+    const wait = ctx.output(stream, chunk);
+    if (!wait) return;
+    held++;
+    wasHeld = true;
+    return wait.finally(() => void held--);
+  };
   let proc;
   try {
     proc = await startShell(task.arguments, {
-      onStdout: (chunk) => ctx.output("stdout", chunk),
-      onStderr: (chunk) => ctx.output("stderr", chunk),
+      onStdout: (chunk) => output("stdout", chunk),
+      onStderr: (chunk) => output("stderr", chunk),
       cwd: ctx.cwd,
       env: task.env,
     }, ctx.signal);
@@ -59,7 +69,12 @@ export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
   const offKill = ctx.onKill(kill);
   try {
     const { code, signal } = await proc.exit;
-    const drained = await within(proc.closed, DRAIN_MS);
+    // Output held back by a slow reader is still the task's: the wait only counts while none is.
+    let drained = false;
+    do {
+      wasHeld = held > 0;
+      drained = await within(proc.closed, DRAIN_MS);
+    } while (!drained && (wasHeld || held > 0));
     // What the shell left in its group (`server &`) may serve later tasks: it is stopped when
     // the run ends, whether or not it still holds the task's output open.
     if (!drained || groupAlive(proc.pid)) ctx.defer(() => stopGroup(proc, ctx));

@@ -36,8 +36,12 @@ export interface ExecutorContext {
   readonly cwd?: string;
   /** How long a process may take to stop after SIGTERM before it gets SIGKILL, in ms. */
   readonly graceMs: number;
-  /** Passes task output on; whole or partial lines, as they come. */
-  output(stream: "stdout" | "stderr", data: Uint8Array): void;
+  /**
+   * Passes task output on; whole or partial lines, as they come. A returned promise means the
+   * output is not being taken as fast as it comes: an executor that can (one reading a pipe)
+   * passes no more of that stream until it settles. It never rejects.
+   */
+  output(stream: "stdout" | "stderr", data: Uint8Array): void | Promise<void>;
   /** Registers cleanup to run when every task has ended, such as stopping a task's leftover processes. */
   defer(cleanup: () => Promise<void>): void;
   /**

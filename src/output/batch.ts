@@ -58,6 +58,11 @@ export class WriteBatch {
     }
   };
 
+  /** How much is held: characters and bytes. */
+  get size(): number {
+    return this.#size;
+  }
+
   /** Passes on everything held, now. */
   flush(): void {
     const parts = this.#parts;

@@ -23,3 +23,36 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * `bytes` with `prefix` in front of every line: after each newline but a final one, and at the
+ * start when `atLineStart`. The task's own bytes are kept as they are, whatever their encoding.
+ *
+ * @example
+ * ```ts
+ * import { prefixLines } from "./bytes.ts";
+ * const e = (s: string) => new TextEncoder().encode(s);
+ * new TextDecoder().decode(prefixLines(e("[a] "), e("x\ny\n"), true)); // "[a] x\n[a] y\n"
+ * ```
+ */
+export function prefixLines(prefix: Uint8Array, bytes: Uint8Array, atLineStart: boolean): Uint8Array {
+  let lines = atLineStart ? 1 : 0;
+  for (let at = bytes.indexOf(10); at >= 0 && at < bytes.length - 1; at = bytes.indexOf(10, at + 1)) lines++;
+  if (lines === 0) return bytes;
+  const out = new Uint8Array(bytes.length + lines * prefix.length);
+  let to = 0;
+  let from = 0;
+  if (atLineStart) {
+    out.set(prefix);
+    to = prefix.length;
+  }
+  for (let at = bytes.indexOf(10); at >= 0 && at < bytes.length - 1; at = bytes.indexOf(10, at + 1)) {
+    out.set(bytes.subarray(from, at + 1), to);
+    to += at + 1 - from;
+    from = at + 1;
+    out.set(prefix, to);
+    to += prefix.length;
+  }
+  out.set(bytes.subarray(from), to);
+  return out;
+}

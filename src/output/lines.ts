@@ -4,9 +4,6 @@
  * @module
  */
 
-/** A line longer than this is passed on in pieces rather than held without bound. */
-const MAX_PENDING = 4 * 1024 * 1024;
-
 /**
  * Holds the unfinished last line of a byte stream.
  *
@@ -29,7 +26,7 @@ export class LineSplitter {
     if (newline < 0) {
       this.#pending.push(chunk);
       this.#pendingBytes += chunk.length;
-      return this.#pendingBytes > MAX_PENDING ? this.flush() : undefined;
+      return undefined;
     }
     const whole = this.#take(chunk.subarray(0, newline + 1));
     if (newline + 1 < chunk.length) {
@@ -37,6 +34,11 @@ export class LineSplitter {
       this.#pendingBytes = chunk.length - newline - 1;
     }
     return whole;
+  }
+
+  /** How many bytes of an unfinished line are held: the caller decides how many are too many. */
+  get pending(): number {
+    return this.#pendingBytes;
   }
 
   /** Returns the unfinished line, if any, and forgets it. */

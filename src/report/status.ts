@@ -76,6 +76,8 @@ export class StatusLine {
   #failed = 0;
   #drawn = "";
   #stopped = false;
+  /** The last write to the terminal ended mid-line (a long line going out as it comes): no redraw until its end. */
+  #midLine = false;
 
   /** Makes a status line for a run of `options.total` tasks; it draws nothing until told to. */
   constructor(options: StatusLineOptions) {
@@ -120,6 +122,8 @@ export class StatusLine {
       if (this.#stopped || (stream === "stdout" && !this.#stdoutIsTerminal)) return write(stream, data);
       this.#clear();
       write(stream, data);
+      this.#midLine = data.length > 0 &&
+        (typeof data === "string" ? !data.endsWith("\n") : data[data.length - 1] !== 10);
       this.#draw();
     };
   }
@@ -157,7 +161,7 @@ export class StatusLine {
   }
 
   #draw(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#midLine) return;
     // One column short of the width: writing the last column makes some terminals wrap.
     const columns = this.#columns() || 80; // a terminal of unknown size says 0
     const line = this.render(Math.max(20, columns - 1));

@@ -5,6 +5,7 @@
  * @module
  */
 import type { RunEvent, RunReport, TaskReport } from "../events.ts";
+import { concatBytes, prefixLines } from "../output/bytes.ts";
 import { LineSplitter } from "../output/lines.ts";
 import { Colors } from "./colors.ts";
 import { OutputGroups } from "./grouped.ts";
@@ -40,8 +41,39 @@ export interface TextReporterOptions {
   colors?: Colors;
 }
 
+/** The streams task output and dagrun's own text go to. */
+type Stream = "stdout" | "stderr";
+
+/**
+ * An unfinished line longer than this is not held whole: its task takes the stream, and the line
+ * goes out as it comes, until its newline (see "Lines are never split" in the README).
+ */
+export const LINE_HOLD_BYTES = 64 * 1024;
+
+/**
+ * Grouped output held at once, all tasks together. Past it, the task that adds more takes both
+ * streams: its block so far is written and the rest of it goes out as it comes, until it ends.
+ */
+export const GROUPED_HOLD_BYTES = 8 * 1024 * 1024;
+
+const encoder = new TextEncoder();
+const NEWLINE = new Uint8Array([10]);
+
+/** One task's unfinished lines. */
+interface TaskLines {
+  prefix: Uint8Array;
+  stdout?: LineSplitter;
+  stderr?: LineSplitter;
+}
+
 /**
  * Turns run events into terminal text. Feed it every event, then call `finish` with the report.
+ *
+ * A line of task output is never mixed with anything else. Lines up to {@linkcode LINE_HOLD_BYTES}
+ * are held until their newline and written with one write. A longer one makes its task the owner
+ * of that stream until the newline: its bytes go out as they come, and everything else for that
+ * stream (other tasks' output, `Started:`/`Ended :` lines) waits. `handle` returns a promise for an
+ * output event that has to wait, so that the task's pipe is not read until it may go on.
  *
  * @example
  * ```ts
@@ -57,11 +89,19 @@ export class TextReporter {
   readonly #raw: boolean;
   readonly #groups?: OutputGroups;
   readonly #colors: Colors;
-  readonly #decoder = new TextDecoder();
-  /** Unfinished lines, by task index and stream. */
-  readonly #partial = new Map<number, { stdout?: LineSplitter; stderr?: LineSplitter; prefix: string }>();
+  /** Unfinished lines, by task index. */
+  readonly #lines = new Map<number, TaskLines>();
   /** Names of tasks whose output is held, by index, for the blocks still held at `finish`. */
   readonly #names = new Map<number, string>();
+  /** The task that owns each stream (mid-line, or its grouped block), if any. */
+  readonly #owner: Record<Stream, number | undefined> = { stdout: undefined, stderr: undefined };
+  /** Whether the owner's last byte on each stream was not a newline. */
+  readonly #midLine: Record<Stream, boolean> = { stdout: false, stderr: false };
+  /** What waits for each stream to be free, in order. */
+  readonly #queue: Record<Stream, (() => void)[]> = { stdout: [], stderr: [] };
+  /** Grouped: bytes held over all tasks, and the tasks waiting for the owner's block to end. */
+  #held = 0;
+  readonly #heldWaiters: (() => void)[] = [];
 
   /** Makes a reporter that writes through `options.write`. */
   constructor(options: TextReporterOptions) {
@@ -71,11 +111,11 @@ export class TextReporter {
     this.#colors = options.colors ?? new Colors(false);
   }
 
-  /** Shows one event. */
-  handle(event: RunEvent): void {
+  /** Shows one event; for an output event that must wait, returns when the task may go on. */
+  handle(event: RunEvent): void | Promise<void> {
     switch (event.type) {
       case "started":
-        return this.#write(
+        return this.#put(
           "stdout",
           `Started: ${this.#colors.task(event.task.name)}${
             event.attempts > 1 ? ` (attempt ${event.attempt}/${event.attempts})` : ""
@@ -89,75 +129,175 @@ export class TextReporter {
             `${event.error}), retrying in ${formatDuration(event.delayMs)}\n`,
         );
       case "output":
-        if (this.#groups) {
-          this.#names.set(event.index, event.task.name);
-          return this.#groups.add(event.index, event.stream, event.data);
-        }
+        if (this.#groups) return this.#hold(event.index, event.task.name, event.stream, event.data);
         return this.#output(event.index, event.task.name, event.stream, event.data);
       case "ended":
         return this.#ended(event.index, event.task.name, `Ended : ${this.#colors.task(event.task.name)}\n`);
       case "up-to-date":
         return this.#write("stdout", `Up to date: ${this.#colors.task(event.task.name)}\n`);
       case "error":
-        return this.#write("stderr", `dagrun: ${event.message}\n`);
+        return this.#put("stderr", `dagrun: ${event.message}\n`);
     }
   }
 
   /** Writes what is left of unfinished lines and held blocks, then the report. */
   finish(report: RunReport): void {
-    for (const index of [...this.#partial.keys()]) this.#flush(index);
+    // Every task has ended, so every owner has let go; this only makes sure nothing stays queued.
+    for (const stream of ["stdout", "stderr"] as const) this.#release(stream);
+    for (const resume of this.#heldWaiters.splice(0)) resume();
+    for (const index of [...this.#lines.keys()]) this.#flush(index);
     for (const index of this.#groups?.pending() ?? []) this.#block(index, this.#names.get(index)!, "");
     for (const chunk of reportChunks(report, this.#colors)) this.#write("stdout", chunk);
   }
 
+  /** Writes `data` now if `stream` is free, else once it is. */
+  #put(stream: Stream, data: string | Uint8Array): void {
+    if (this.#busy(stream, undefined)) this.#queue[stream].push(() => this.#write(stream, data));
+    else this.#write(stream, data);
+  }
+
+  /** Whether `stream` is taken by a task other than `index`, or, when free, others wait for it. */
+  #busy(stream: Stream, index: number | undefined): boolean {
+    const owner = this.#owner[stream];
+    return owner === undefined ? this.#queue[stream].length > 0 : owner !== index;
+  }
+
+  /** Runs `action` when `stream` is free; a promise when it had to wait, settled once it ran. */
+  #when(stream: Stream, index: number, action: () => void | Promise<void>): void | Promise<void> {
+    if (!this.#busy(stream, index)) return action();
+    return new Promise<void>((resolve) => this.#queue[stream].push(() => resolve(action())));
+  }
+
+  /** Lets go of `stream` and runs what waited for it, until one of them takes it again. */
+  #release(stream: Stream): void {
+    this.#owner[stream] = undefined;
+    this.#midLine[stream] = false;
+    const queue = this.#queue[stream];
+    while (queue.length && this.#owner[stream] === undefined) queue.shift()!();
+  }
+
+  #linesOf(index: number, name: string): TaskLines {
+    let lines = this.#lines.get(index);
+    if (!lines) this.#lines.set(index, lines = { prefix: encoder.encode(this.#prefix(name)) });
+    return lines;
+  }
+
+  /** Prefixed and raw output: whole lines at once, a line too long to hold with its stream taken. */
+  #output(index: number, name: string, stream: Stream, data: Uint8Array): void | Promise<void> {
+    return this.#when(stream, index, () => {
+      const lines = this.#linesOf(index, name);
+      if (this.#owner[stream] === index) {
+        const newline = data.indexOf(10);
+        if (newline < 0) return this.#write(stream, data);
+        this.#write(stream, data.subarray(0, newline + 1));
+        this.#release(stream);
+        const rest = data.subarray(newline + 1);
+        return rest.length ? this.#output(index, name, stream, rest) : undefined;
+      }
+      const splitter = lines[stream] ??= new LineSplitter();
+      const whole = splitter.push(data);
+      if (whole) this.#write(stream, this.#raw ? whole : prefixLines(lines.prefix, whole, true));
+      if (splitter.pending > LINE_HOLD_BYTES) {
+        this.#owner[stream] = index;
+        this.#midLine[stream] = true;
+        const start = splitter.flush()!;
+        this.#write(stream, this.#raw ? start : prefixLines(lines.prefix, start, true));
+      }
+    });
+  }
+
+  /** Grouped output: held until the task ends, or written as it comes by the task that owns the block. */
+  #hold(index: number, name: string, stream: Stream, data: Uint8Array): void | Promise<void> {
+    if (this.#owner.stdout === index) return this.#stream(index, name, stream, data);
+    this.#names.set(index, name);
+    this.#groups!.add(index, stream, data);
+    this.#held += data.length;
+    if (this.#held <= GROUPED_HOLD_BYTES) return;
+    if (this.#owner.stdout === undefined && !this.#busy("stdout", index)) {
+      // This task's block goes out now, and the rest of it as it comes.
+      this.#owner.stdout = this.#owner.stderr = index;
+      const held = this.#groups!.take(index)!;
+      this.#names.delete(index);
+      this.#held -= (held.stderr?.length ?? 0) + (held.stdout?.length ?? 0);
+      if (held.stderr) this.#stream(index, name, "stderr", held.stderr);
+      if (held.stdout) this.#stream(index, name, "stdout", held.stdout);
+      return;
+    }
+    return new Promise((resolve) => this.#heldWaiters.push(resolve));
+  }
+
+  /** Writes output of the task that owns `stream`, with its prefix at each line start. */
+  #stream(index: number, name: string, stream: Stream, data: Uint8Array): void {
+    if (!data.length) return;
+    const { prefix } = this.#linesOf(index, name);
+    this.#write(stream, this.#raw ? data : prefixLines(prefix, data, !this.#midLine[stream]));
+    this.#midLine[stream] = data[data.length - 1] !== 10;
+  }
+
   /** The end of a task or of one of its attempts: its output so far, then the `line` saying so. */
   #ended(index: number, name: string, line: string): void {
-    if (this.#groups) return this.#block(index, name, line);
-    this.#flush(index);
-    this.#write("stdout", line);
+    if (this.#groups) {
+      if (this.#owner.stdout !== index) {
+        this.#when("stdout", index, () => this.#block(index, name, line));
+        return;
+      }
+      // The task whose block went out as it came: end its last line, and let the others go on.
+      for (const stream of ["stderr", "stdout"] as const) {
+        if (this.#midLine[stream]) this.#write(stream, NEWLINE);
+        this.#midLine[stream] = false;
+      }
+      this.#write("stdout", line);
+      this.#lines.delete(index);
+      this.#owner.stderr = undefined;
+      this.#release("stderr");
+      this.#release("stdout");
+      for (const resume of this.#heldWaiters.splice(0)) resume();
+      return;
+    }
+    for (const stream of ["stdout", "stderr"] as const) {
+      this.#when(stream, index, () => this.#flushStream(index, stream));
+    }
+    this.#put("stdout", line);
   }
 
   /** A task's held output as one write per stream, its stdout block ending with `after`. */
   #block(index: number, name: string, after: string): void {
     this.#names.delete(index);
     const held = this.#groups!.take(index);
-    const prefix = this.#prefix(name);
-    if (held?.stderr) this.#write("stderr", this.#prefixLines(prefix, held.stderr));
-    const out = held?.stdout ? this.#prefixLines(prefix, held.stdout) : "";
-    if (out || after) this.#write("stdout", out + after);
+    this.#held -= (held?.stderr?.length ?? 0) + (held?.stdout?.length ?? 0);
+    const prefix = encoder.encode(this.#prefix(name));
+    if (held?.stderr) this.#write("stderr", withNewline(prefixLines(prefix, held.stderr, true)));
+    const out = held?.stdout ? withNewline(prefixLines(prefix, held.stdout, true)) : undefined;
+    if (out && after) this.#write("stdout", concatBytes([out, encoder.encode(after)]));
+    else if (out || after) this.#write("stdout", out ?? after);
   }
 
   #prefix(name: string): string {
     return this.#colors.task(name, `[${name}]`) + " ";
   }
 
-  #output(index: number, name: string, stream: "stdout" | "stderr", data: Uint8Array): void {
-    let entry = this.#partial.get(index);
-    if (!entry) this.#partial.set(index, entry = { prefix: this.#prefix(name) });
-    const lines = (entry[stream] ??= new LineSplitter()).push(data);
-    if (lines) this.#emitLines(stream, entry.prefix, lines);
-  }
-
+  /** Writes what is left of a task's unfinished lines (ending them with a newline unless raw). */
   #flush(index: number): void {
-    const entry = this.#partial.get(index);
-    if (!entry) return;
-    this.#partial.delete(index);
-    for (const stream of ["stdout", "stderr"] as const) {
-      const rest = entry[stream]?.flush();
-      if (rest) this.#emitLines(stream, entry.prefix, rest);
+    for (const stream of ["stdout", "stderr"] as const) this.#flushStream(index, stream);
+    this.#lines.delete(index);
+  }
+
+  #flushStream(index: number, stream: Stream): void {
+    const lines = this.#lines.get(index);
+    if (this.#owner[stream] === index) {
+      if (!this.#raw) this.#write(stream, NEWLINE);
+      this.#release(stream);
     }
+    const rest = lines?.[stream]?.flush();
+    if (rest) this.#write(stream, this.#raw ? rest : withNewline(prefixLines(lines!.prefix, rest, true)));
+    const idle = !lines?.stdout?.pending && !lines?.stderr?.pending;
+    if (idle && this.#owner.stdout !== index && this.#owner.stderr !== index) this.#lines.delete(index);
   }
+}
 
-  #emitLines(stream: "stdout" | "stderr", prefix: string, lines: Uint8Array): void {
-    this.#write(stream, this.#raw ? lines : this.#prefixLines(prefix, lines));
-  }
-
-  /** Every line of `bytes` with `prefix`; an unfinished last line gets its newline. */
-  #prefixLines(prefix: string, bytes: Uint8Array): string {
-    const text = this.#decoder.decode(bytes);
-    const body = text.endsWith("\n") ? text.slice(0, -1) : text;
-    return prefix + body.replaceAll("\n", "\n" + prefix) + "\n";
-  }
+/** `bytes` ending with a newline. */
+function withNewline(bytes: Uint8Array): Uint8Array {
+  return bytes[bytes.length - 1] === 10 ? bytes : concatBytes([bytes, NEWLINE]);
 }
 
 /**

@@ -79,9 +79,11 @@ export function spawnShell(command: string, options: ShellOptions): ShellProcess
     env: options.env,
   }).spawn();
   const readers = [child.stdout.getReader(), child.stderr.getReader()];
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
   const closed = Promise.all([
-    pump(readers[0], options.onStdout),
-    pump(readers[1], options.onStderr),
+    pump(readers[0], options.onStdout, stopped),
+    pump(readers[1], options.onStderr, stopped),
   ]).then(() => {});
   const exit: Promise<ShellExit> = child.status.then((s) => ({
     code: s.signal ? null : s.code,
@@ -102,17 +104,24 @@ export function spawnShell(command: string, options: ShellOptions): ShellProcess
       }
     },
     stopReading() {
+      stop();
       for (const r of readers) r.cancel().catch(() => {});
     },
   };
 }
 
-async function pump(reader: ReadableStreamDefaultReader<Uint8Array>, sink: (c: Uint8Array) => void) {
+/** Reads until the end, waiting for the sink whenever it asks to (back-pressure) unless reading is stopped. */
+async function pump(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  sink: (c: Uint8Array) => unknown,
+  stopped: Promise<void>,
+) {
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
-      sink(value);
+      const wait = sink(value);
+      if (wait instanceof Promise) await Promise.race([wait, stopped]);
     }
   } catch { /* cancelled */ }
 }

@@ -25,10 +25,16 @@ export function spawnShell(command: string, options: ShellOptions): ShellProcess
     env: options.env ? { ...process.env, ...options.env } : undefined,
   });
   // A spawn the system refused (EMFILE, EAGAIN) may have no pipes: there is nothing to read then.
-  const ended = (stream: NodeJS.ReadableStream | null, sink: (c: Uint8Array) => void) =>
+  const ended = (stream: NodeJS.ReadableStream | null, sink: (c: Uint8Array) => unknown) =>
     new Promise<void>((resolve) => {
       if (!stream) return resolve();
-      stream.on("data", sink);
+      stream.on("data", (chunk: Uint8Array) => {
+        const wait = sink(chunk);
+        if (!(wait instanceof Promise)) return;
+        // Back-pressure: no more reads from this pipe until the sink has taken the chunk.
+        stream.pause();
+        wait.then(() => stream.resume());
+      });
       stream.once("end", resolve);
       stream.once("close", resolve);
       stream.once("error", () => resolve());

@@ -5,12 +5,20 @@
  * @module
  */
 
-/** What `spawnShell` needs besides the command. */
+/**
+ * What `spawnShell` needs besides the command.
+ *
+ * Back-pressure: when `onStdout` (or `onStderr`) returns a `Promise` (any other value means
+ * nothing), the spawner reads that pipe no
+ * more, and calls that sink no more, until the promise settles; the other pipe is independent.
+ * The child then blocks on a full pipe, as under make, instead of dagrun holding its output. A
+ * sink's promise never rejects. `stopReading()` ends the reading even while a promise is pending.
+ */
 export interface ShellOptions {
-  /** Receives stdout bytes as they come. */
-  onStdout(chunk: Uint8Array): void;
-  /** Receives stderr bytes as they come. */
-  onStderr(chunk: Uint8Array): void;
+  /** Receives stdout bytes as they come; a returned `Promise` pauses the pipe until it settles. */
+  onStdout(chunk: Uint8Array): unknown;
+  /** Receives stderr bytes as they come; a returned `Promise` pauses the pipe until it settles. */
+  onStderr(chunk: Uint8Array): unknown;
   /** Working directory. Default: dagrun's. */
   cwd?: string;
   /** Variables merged over dagrun's environment. Default: none. */
