@@ -251,7 +251,9 @@ class Coordinator implements Remote {
       }
       case "stdout":
       case "stderr":
-        return pending.ctx.output(kind, new Uint8Array(data));
+        // A stream of records from Redis cannot be paused per task: its output is not held back.
+        pending.ctx.output(kind, new Uint8Array(data));
+        return;
       case "end": {
         const end = JSON.parse(data.toString()) as EndRecord;
         return pending.done({ ...end, ...(pending.reruns ? { reruns: pending.reruns } : {}) });
