@@ -297,7 +297,7 @@ class Run {
     try {
       const wait = this.#onEvent(event);
       // A listener's failure is its own: the task only waits for it.
-      if (wait instanceof Promise) return wait.catch(() => {});
+      if (wait instanceof SafePromise) return wait.catch(() => {});
     } catch (error) {
       this.#listenerError ??= { error };
       this.#interrupt();

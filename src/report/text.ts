@@ -11,7 +11,8 @@ import { Colors } from "./colors.ts";
 import { OutputGroups } from "./grouped.ts";
 import { intrinsics } from "../intrinsics.ts";
 
-const { TextDecoder } = intrinsics;
+// Named apart: a local `Promise` would hide the global type from the docs of the exports.
+const { Promise: SafePromise, TextEncoder } = intrinsics;
 
 /** Where the reporter writes; each call must reach its stream whole, in order. */
 export type Write = (stream: "stdout" | "stderr", data: string | Uint8Array) => void;
@@ -165,7 +166,7 @@ export class TextReporter {
   /** Runs `action` when `stream` is free; a promise when it had to wait, settled once it ran. */
   #when(stream: Stream, index: number, action: () => void | Promise<void>): void | Promise<void> {
     if (!this.#busy(stream, index)) return action();
-    return new Promise<void>((resolve) => this.#queue[stream].push(() => resolve(action())));
+    return new SafePromise<void>((resolve) => this.#queue[stream].push(() => resolve(action())));
   }
 
   /** Lets go of `stream` and runs what waited for it, until one of them takes it again. */
@@ -223,7 +224,7 @@ export class TextReporter {
       if (held.stdout) this.#stream(index, name, "stdout", held.stdout);
       return;
     }
-    return new Promise((resolve) => this.#heldWaiters.push(resolve));
+    return new SafePromise((resolve) => this.#heldWaiters.push(resolve));
   }
 
   /** Writes output of the task that owns `stream`, with its prefix at each line start. */
