@@ -22,6 +22,8 @@ export interface AttemptOptions {
   ownSignal: boolean;
   graceMs: number;
   cwd: string | undefined;
+  /** Default: the current directory. */
+  baseDir?: string;
   output: ExecutorContext["output"];
   defer: ExecutorContext["defer"];
   /** Called by `started()`, for an executor that starts tasks later. Default: nothing. */
@@ -50,6 +52,7 @@ export class Attempt implements ExecutorContext {
   readonly killSignal: AbortSignal;
   readonly graceMs: number;
   readonly cwd: string | undefined;
+  readonly baseDir: string | undefined;
   readonly output: ExecutorContext["output"];
   readonly defer: ExecutorContext["defer"];
   readonly started: ExecutorContext["started"];
@@ -66,6 +69,7 @@ export class Attempt implements ExecutorContext {
     this.killSignal = options.killSignal;
     this.graceMs = options.graceMs;
     this.cwd = options.cwd;
+    this.baseDir = options.baseDir;
     this.output = options.output;
     this.defer = options.defer;
     this.started = options.started ?? noop;

@@ -402,6 +402,7 @@ class Run {
       ownSignal: timeout !== undefined,
       graceMs: this.#graceMs,
       cwd: task.cwd === undefined ? undefined : resolve(this.#baseDir, task.cwd),
+      baseDir: this.#baseDir,
       output: (stream, data) => this.#emit({ type: "output", task, index: i, stream, data }),
       defer: this.#defer,
       started: executor.startsLater ? begin : undefined,

@@ -3,8 +3,11 @@
  *
  * @module
  */
+import { Console as NodeConsole } from "node:console";
+import { Writable } from "node:stream";
 import { formatWithOptions } from "node:util";
 import type { Task } from "../task.ts";
+import { IMPORT_NAME, importFrom, renameImports } from "./snippet_imports.ts";
 import type { Executor, ExecutorContext, Outcome } from "./types.ts";
 import { intrinsics } from "../intrinsics.ts";
 
@@ -18,71 +21,93 @@ const AsyncFunction = (async () => {}).constructor as new (...args: string[]) =>
 export const SOURCE_PREFIX = "dagrun-task:";
 
 /** A compiled snippet: call it with the task's console and signal. */
-export type Body = (console: Console, signal: AbortSignal) => Promise<unknown>;
+export type Body = (console: Console, signal: AbortSignal, importer: Importer) => Promise<unknown>;
+
+/** What a snippet's `import(…)` calls: see `snippet_imports.ts`. */
+export type Importer = (specifier: unknown, options?: ImportCallOptions) => Promise<unknown>;
 
 const encoder = new TextEncoder();
+/** The key of a task console's full `Console`: a symbol, out of a snippet's way. */
+const FULL = Symbol("full console");
 const format = (args: unknown[]) => formatWithOptions({ colors: false }, ...args);
 
 /**
- * The `console` a snippet sees: the usual methods, writing to the task's output so that each line
- * is attributed to the task. Its methods are made when first read (they work detached, as
- * `const { log } = console`), and the rest (time, count, group…) come from the global console:
- * a task that does not print pays for one small object.
+ * The `console` a snippet sees: every method writes to the task's output, so that each line is
+ * attributed to the task. `log`, `info`, `debug`, `warn` and `error` are made when first read
+ * (they work detached, as `const { log } = console`), so a task that prints a line pays for one
+ * small object; the first call of any other method (`count`, `time`, `group`, `table`, `dir`…)
+ * makes a full `Console` writing to the task's output, and from then on every method goes
+ * through it, so that `group` indents `log` too.
  *
  * @example
  * ```ts
  * import { taskConsole } from "./eval.ts";
  * const c = taskConsole((stream, data) => console.log(stream, new TextDecoder().decode(data)));
  * c.log("answer: %d", 42); // stdout answer: 42
+ * c.count(); // stdout default: 1
  * ```
  */
 export function taskConsole(output: ExecutorContext["output"]): Console {
   return new TaskConsole(output) as unknown as Console;
 }
 
+/** A `Writable` that passes what is written on to a task's output. */
+function sink(output: ExecutorContext["output"], stream: "stdout" | "stderr"): Writable {
+  return new Writable({
+    write(chunk: Uint8Array | string, _encoding, done) {
+      output(stream, typeof chunk === "string" ? encoder.encode(chunk) : chunk);
+      done();
+    },
+  });
+}
+
 class TaskConsole {
   readonly #output: ExecutorContext["output"];
+  #full?: Console;
   constructor(output: ExecutorContext["output"]) {
     this.#output = output;
   }
-  #to(stream: "stdout" | "stderr") {
+  /** The full console, made on first need. */
+  get [FULL](): Console {
+    return this.#full ??= new NodeConsole({
+      stdout: sink(this.#output, "stdout"),
+      stderr: sink(this.#output, "stderr"),
+      colorMode: false,
+    }) as unknown as Console;
+  }
+  #to(stream: "stdout" | "stderr", method: "log" | "info" | "debug" | "warn" | "error") {
+    if (this.#full) return this.#full[method];
     const output = this.#output;
     return (...args: unknown[]) => output(stream, encoder.encode(format(args) + "\n"));
   }
   get log() {
-    return this.#to("stdout");
+    return this.#to("stdout", "log");
   }
   get info() {
-    return this.#to("stdout");
+    return this.#to("stdout", "info");
   }
   get debug() {
-    return this.#to("stdout");
-  }
-  get table() {
-    return this.#to("stdout");
-  }
-  get dir() {
-    const out = this.#to("stdout");
-    return (value: unknown) => out(value);
+    return this.#to("stdout", "debug");
   }
   get error() {
-    return this.#to("stderr");
+    return this.#to("stderr", "error");
   }
   get warn() {
-    return this.#to("stderr");
-  }
-  get trace() {
-    const err = this.#to("stderr");
-    return (...args: unknown[]) => err(`Trace: ${formatWithOptions({}, ...args)}\n${stackHere()}`);
-  }
-  get assert() {
-    const err = this.#to("stderr");
-    return (condition: unknown, ...args: unknown[]) => {
-      if (!condition) err("Assertion failed" + (args.length ? ": " + formatWithOptions({}, ...args) : ""));
-    };
+    return this.#to("stderr", "warn");
   }
 }
 Object.setPrototypeOf(TaskConsole.prototype, console);
+// Every other method of a console comes from the full one, bound, so that it works detached.
+for (const name of Object.keys(new NodeConsole({ stdout: new Writable(), colorMode: false }))) {
+  if (Object.hasOwn(TaskConsole.prototype, name) || name.startsWith("_")) continue;
+  Object.defineProperty(TaskConsole.prototype, name, {
+    get(this: TaskConsole) {
+      const full = this[FULL] as unknown as Record<string, unknown>;
+      const value = full[name];
+      return typeof value === "function" ? value.bind(full) : value;
+    },
+  });
+}
 
 /**
  * Compiled snippets by their code. A compile costs about 8 µs (measured: 100 000 distinct
@@ -95,15 +120,16 @@ const MAX_COMPILED = 1024;
 const sharedOwners = new Set<string>();
 
 /**
- * Compiles `task.arguments` as the body of an async function of `console` and `signal`, marked
- * so that its stack frames name the task.
+ * Compiles `task.arguments` as the body of an async function of `console`, `signal` and the
+ * importer its `import(…)` calls are renamed to, marked so that its stack frames name the task.
  *
  * @throws {SyntaxError} when the snippet does not parse.
  * @example
  * ```ts
  * import { compile, taskConsole } from "./eval.ts";
+ * import { importFrom } from "./snippet_imports.ts";
  * const body = compile({ name: "a", type: "eval", arguments: "console.log(1)" });
- * await body(taskConsole(() => {}), new AbortController().signal);
+ * await body(taskConsole(() => {}), new AbortController().signal, importFrom("."));
  * ```
  */
 export function compile(task: Task): Body {
@@ -115,11 +141,21 @@ export function compile(task: Task): Body {
   const body = new AsyncFunction(
     "console",
     "signal",
-    `${task.arguments}\n//# sourceURL=${SOURCE_PREFIX}${encodeName(task.name)}`,
+    IMPORT_NAME,
+    `${renameImports(task.arguments)}\n//# sourceURL=${SOURCE_PREFIX}${encodeName(task.name)}`,
   ) as Body;
   if (compiled.size >= MAX_COMPILED) compiled.clear();
   compiled.set(task.arguments, { body, owner: task.name });
   return body;
+}
+
+/** One importer per folder: a run has one, and a task costs no closure for it. */
+const importers = new Map<string, Importer>();
+
+function importerFor(baseDir = "."): Importer {
+  let importer = importers.get(baseDir);
+  if (!importer) importers.set(baseDir, importer = importFrom(baseDir));
+  return importer;
 }
 
 const OK: Outcome = Object.freeze({ ok: true });
@@ -154,7 +190,7 @@ export const evalExecutor: Executor = (task: Task, ctx: ExecutorContext): Promis
     const off = ctx.onStop(() => resolve(INTERRUPTED));
     // The snippet may never yield (`while (true) {}`): its Started line must be out before it runs.
     ctx.flushOutput?.();
-    body(taskConsole(ctx.output), signal).then(
+    body(taskConsole(ctx.output), signal, importerFor(ctx.baseDir)).then(
       () => {
         off();
         resolve(OK);
@@ -338,8 +374,4 @@ export class SnippetExit extends Error {
     this.name = "SnippetExit";
     this.code = code;
   }
-}
-
-function stackHere(): string {
-  return (new Error().stack ?? "").split("\n").slice(3).join("\n");
 }

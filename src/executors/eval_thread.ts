@@ -7,8 +7,13 @@
 import process from "node:process";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Task } from "../task.ts";
-import { compile, snippetFailure, taskConsole } from "./eval.ts";
+import { compile, describeError, snippetFailure, taskConsole } from "./eval.ts";
+import { importFrom } from "./snippet_imports.ts";
 import type { ThreadMessage } from "./eval_worker.ts";
+import type { Outcome } from "./types.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+const { TextEncoder } = intrinsics;
 import { guardExits } from "./exit_guard.ts";
 
 const port = parentPort!;
@@ -21,16 +26,27 @@ const signal = new AbortController().signal;
 
 // An error the snippet did not await (a throwing timer, a stray rejection) fails the task with its
 // stack, caught here: escaping the thread, it would lose its stack and, on Deno, end dagrun too.
-const task = workerData as Task;
-const fail = (e: unknown) => post({ type: "done", outcome: snippetFailure(e, task, output) });
+// Once the task has ended, the thread lives on while the snippet's timers do (until the run
+// ends), and what they throw is printed for the task, as inline.
+const task = workerData as Task & { baseDir: string };
+let ended = false;
+const end = (outcome: Outcome) => {
+  ended = true;
+  post({ type: "done", outcome });
+};
+const fail = (e: unknown) => {
+  if (!ended) return end(snippetFailure(e, task, output));
+  const text = `uncaught error (after the task's body returned): ${describeError(e, task.name)}\n`;
+  output("stderr", new TextEncoder().encode(text));
+};
 process.on("uncaughtException", fail);
 process.on("unhandledRejection", fail);
 // The thread runs nothing but the snippet: an exit from anywhere in it is the snippet's.
 guardExits({ always: true });
 
 try {
-  await compile(task)(taskConsole(output), signal);
-  post({ type: "done", outcome: { ok: true } });
+  await compile(task)(taskConsole(output), signal, importFrom(task.baseDir));
+  end({ ok: true });
 } catch (e) {
   fail(e);
 }

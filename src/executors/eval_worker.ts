@@ -93,19 +93,24 @@ function threadSlot(ctx: ExecutorContext): Promise<boolean> {
 
 function inThread(task: Task, ctx: ExecutorContext): Promise<Outcome> {
   return new Promise((resolve) => {
-    const worker = new Worker(threadUrl, { workerData: { name: task.name, arguments: task.arguments } });
+    const worker = new Worker(threadUrl, {
+      workerData: { name: task.name, arguments: task.arguments, baseDir: ctx.baseDir ?? "." },
+    });
     let done = false;
-    const finish = (outcome: Outcome) => {
+    const finish = (outcome: Outcome, keep = false) => {
       if (done) return;
       done = true;
       off();
-      void worker.terminate();
+      // A snippet's timers may still run after its body settled: the thread lives on (its output
+      // and late errors still attributed to the task) until they are done or the run ends.
+      if (keep) ctx.defer(() => worker.terminate().then(() => {}));
+      else void worker.terminate();
       resolve(outcome);
     };
     const off = ctx.onStop(() => finish({ ok: false, error: "interrupted" }));
     worker.on("message", (m: ThreadMessage) => {
       if (m.type === "output") ctx.output(m.stream, m.data);
-      else finish(m.outcome);
+      else finish(m.outcome, true);
     });
     // The thread catches the snippet's errors; this is for the thread's own, such as running out of memory.
     worker.on("error", (e) => finish(snippetFailure(e, task, ctx.output)));

@@ -34,6 +34,12 @@ export interface ExecutorContext {
   onKill(listener: () => void): () => void;
   /** Working directory for the task's processes, from its `cwd`; `undefined`: dagrun's own. */
   readonly cwd?: string;
+  /**
+   * The folder the task file's relative paths are resolved from: the task file's, or the current
+   * directory for a file read from stdin (`RunOptions.baseDir`). An eval snippet's relative
+   * `import()` resolves from it. Default: the current directory.
+   */
+  readonly baseDir?: string;
   /** How long a process may take to stop after SIGTERM before it gets SIGKILL, in ms. */
   readonly graceMs: number;
   /**
