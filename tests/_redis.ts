@@ -48,8 +48,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts a redis-server on `port` (default: a free one), stopped after the test file. */
-export async function startRedis(port?: number): Promise<RedisServer> {
+/**
+ * Starts a redis-server on `port` (default: a free one), stopped after the test file; `extra`
+ * arguments are added to its command line.
+ */
+export async function startRedis(port?: number, extra: string[] = []): Promise<RedisServer> {
   if (!redisServer) throw new Error("redis-server is not installed (apt-get install redis-server)");
   port ??= await freePort();
   const child = spawn(redisServer, [
@@ -63,6 +66,7 @@ export async function startRedis(port?: number): Promise<RedisServer> {
     "no",
     "--daemonize",
     "no",
+    ...extra,
   ], { stdio: "ignore" });
   const pid = child.pid!;
   const stop = async () => {

@@ -3,6 +3,7 @@
  * over workers with its output and report, signed jobs, and the start-up errors.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
@@ -258,6 +259,97 @@ describe("remote execution: start-up errors", { skip: skipWithoutRedis }, () => 
         env: { DAGRUN_KEY: "" },
       });
       assert.equal(r.code, 0, r.stdout + r.stderr);
+    } finally {
+      await worker.stop();
+      await redis.stop();
+    }
+  });
+});
+
+/** A CA and a certificate for 127.0.0.1 signed by it, made with openssl; undefined without openssl. */
+function makeCertificates(): { dir: string; ca: string; cert: string; key: string } | undefined {
+  const dir = tempDir();
+  const run = (...args: string[]) => spawnSync("openssl", args, { cwd: dir, stdio: "ignore" }).status === 0;
+  writeFileSync(join(dir, "ext.cnf"), "subjectAltName=IP:127.0.0.1\n");
+  const ok = run(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=dagrun-test-ca",
+  ) &&
+    run(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "redis.key",
+      "-out",
+      "redis.csr",
+      "-subj",
+      "/CN=127.0.0.1",
+    ) &&
+    run(
+      "x509",
+      "-req",
+      "-in",
+      "redis.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "redis.crt",
+      "-days",
+      "1",
+      "-extfile",
+      "ext.cnf",
+    );
+  return ok
+    ? { dir, ca: join(dir, "ca.crt"), cert: join(dir, "redis.crt"), key: join(dir, "redis.key") }
+    : undefined;
+}
+
+describe("remote execution over TLS", { skip: skipWithoutRedis }, () => {
+  test("rediss://: a run and a worker through a TLS port; a certificate nobody vouches for is one line, exit 2", async (t) => {
+    const certs = makeCertificates();
+    if (!certs) return t.skip("openssl is not installed");
+    const tlsPort = await freePort();
+    const redis = await startRedis(undefined, [
+      "--tls-port",
+      String(tlsPort),
+      "--tls-cert-file",
+      certs.cert,
+      "--tls-key-file",
+      certs.key,
+      "--tls-ca-cert-file",
+      certs.ca,
+      "--tls-auth-clients",
+      "no",
+    ]);
+    const url = `rediss://127.0.0.1:${tlsPort}`;
+    // Node and Deno each read their own variable for an extra CA.
+    const trust = { NODE_EXTRA_CA_CERTS: certs.ca, DENO_CERT: certs.ca };
+    const worker = await startWorker(url, [], trust);
+    try {
+      const file = taskFile({ tasks: [{ name: "a", type: "exec", arguments: "echo over-tls" }] });
+      const r = await runCli([file, "--redis", url], { env: { DAGRUN_KEY: TEST_KEY, ...trust } });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^\[a\] over-tls$/m);
+      const untrusted = await runCli([file, "--redis", url], { env: { DAGRUN_KEY: TEST_KEY } });
+      assert.equal(untrusted.code, 2);
+      assert.equal(untrusted.stderr.trim().split("\n").length, 1, untrusted.stderr);
+      assert.match(untrusted.stderr, /cannot connect to Redis at rediss:\/\/127\.0\.0\.1:\d+: .*certificate/);
     } finally {
       await worker.stop();
       await redis.stop();
