@@ -184,7 +184,12 @@ class Run {
    */
   readonly #attempts = new Set<Attempt>();
   readonly #flush: () => void;
-  readonly #defer = (cleanup: () => Promise<void>) => void this.#cleanups.push(cleanup);
+  /**
+   * Cleanups wait for the run's end, unless the run is stopping: then they start at once, so that
+   * leftover processes get the same grace as the running tasks, in parallel, not a second one after.
+   */
+  readonly #defer = (cleanup: () => Promise<void>) =>
+    void this.#cleanups.push(this.#stop.signal.aborted ? started(cleanup) : cleanup);
   readonly #kill = new AbortController();
   readonly #cleanups: (() => Promise<void>)[] = [];
   readonly #t0 = now();
@@ -599,6 +604,7 @@ class Run {
   #stopRunning(): void {
     this.#stop.abort();
     for (const attempt of this.#attempts) attempt.stop();
+    for (let i = 0; i < this.#cleanups.length; i++) this.#cleanups[i] = started(this.#cleanups[i]);
   }
 
   /** Skips every task that has not started. */
@@ -633,6 +639,12 @@ function round(ms: number): number {
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Starts `cleanup` now; what it returns gives its promise (the same one on every call). */
+function started(cleanup: () => Promise<void>): () => Promise<void> {
+  const running = cleanup().catch(() => {});
+  return () => running;
 }
 
 /** The longest delay a timer takes (about 24.8 days); a longer one would fire at once. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import process from "node:process";
 import type { ShellProcess } from "../spawn/mod.ts";
 import { startShell } from "../spawn/queue.ts";
@@ -113,10 +113,37 @@ function groupAlive(pid: number): boolean {
   if (process.platform === "win32" || pid <= 0) return false;
   try {
     process.kill(-pid, 0);
-    return true;
   } catch (e) {
     return (e as { code?: string }).code === "EPERM";
   }
+  return process.platform !== "linux" || groupHasLiving(pid);
+}
+
+/**
+ * Whether a process of group `pgid` is not a zombie (Linux, from /proc). A zombie is dead: it
+ * only waits for its parent to reap it, yet signal 0 finds it, and waiting for it to go would
+ * hold the run for the whole grace.
+ */
+function groupHasLiving(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return true;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+    } catch {
+      continue; // gone meanwhile
+    }
+    // After the command name in parentheses: state, ppid, pgrp.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 3);
+    if (Number(pgrp) === pgid && state !== "Z") return true;
+  }
+  return false;
 }
 
 /**
