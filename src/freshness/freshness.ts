@@ -80,7 +80,8 @@ export class Freshness implements FreshnessGate {
   /** Reads the state of `graph`'s tasks from `options.stateDir`. */
   constructor(graph: TaskGraph, options: FreshnessOptions) {
     this.#graph = graph;
-    this.#options = options;
+    // Absolute, so that resolving a path never asks the system for the current folder again.
+    this.#options = { ...options, baseDir: resolve(options.baseDir) };
     if (!options.predict) mkdirSync(options.stateDir, { recursive: true });
     this.#log = StateLog.open(join(options.stateDir, STATE_FILE), options.warn);
     this.#hashes = FileHashes.load(join(options.stateDir, HASHES_FILE), options.warn);

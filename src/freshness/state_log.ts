@@ -38,7 +38,21 @@ export interface TaskRecord {
 /** The fields of a task that make part of its fingerprint. */
 export type DefinitionPart = "type" | "arguments" | "cwd" | "env" | "patterns";
 
-const HEADER = JSON.stringify({ dagrun: "state", version: 1 });
+/**
+ * The first line. Each further line is a record, `{"task","fingerprint","outputs"}<TAB>{"definition",
+ * "inputs","dependencies"}`, or a task forgotten, `{"task"}`. The part after the tab (most of a
+ * record's size: every input file's hash) is parsed only when a task's fingerprint changed and
+ * dagrun says why, which keeps a run with nothing to do from parsing megabytes of JSON.
+ */
+const HEADER = JSON.stringify({ dagrun: "state", version: 2 });
+
+/** A record as kept: what every check reads, and the rest still as text until asked for. */
+interface Stored {
+  fingerprint: string;
+  outputs: Record<string, string>;
+  /** The JSON text of `{definition, inputs, dependencies}`. */
+  parts: string;
+}
 
 /** The log grows to this many times its live records (plus some) before it is rewritten. */
 const GROWTH = 4;
@@ -56,13 +70,13 @@ const GROWTH = 4;
  */
 export class StateLog {
   readonly #path: string;
-  readonly #records: Map<string, TaskRecord>;
+  readonly #records: Map<string, Stored>;
   #lines: number;
   #fd: number | undefined;
   /** The file must be written anew before anything is appended (damaged, foreign or unfinished). */
   #rewrite: boolean;
 
-  private constructor(path: string, records: Map<string, TaskRecord>, lines: number, rewrite: boolean) {
+  private constructor(path: string, records: Map<string, Stored>, lines: number, rewrite: boolean) {
     this.#path = path;
     this.#records = records;
     this.#lines = lines;
@@ -86,7 +100,7 @@ export class StateLog {
     const lines = text.split("\n");
     // A crash while appending leaves an unfinished last line: that task's record is lost, no more.
     const unfinished = lines.pop() !== "";
-    const records = new Map<string, TaskRecord>();
+    const records = new Map<string, Stored>();
     const damaged = (why: string) => {
       warn(`${path} is damaged (${why}): every task runs, and the state is written anew`);
       return new StateLog(path, new Map(), 0, true);
@@ -94,35 +108,46 @@ export class StateLog {
     if (lines.length === 0 && !unfinished) return damaged("empty file");
     if (lines[0] !== HEADER) return damaged("not a dagrun state file");
     for (let n = 1; n < lines.length; n++) {
-      let entry;
+      const line = lines[n];
+      // JSON escapes a tab inside a string: the first raw tab ends the head.
+      const tab = line.indexOf("\t");
+      let head;
       try {
-        entry = JSON.parse(lines[n]);
+        head = JSON.parse(tab < 0 ? line : line.slice(0, tab));
       } catch {
         return damaged(`line ${n + 1} is not JSON`);
       }
-      if (typeof entry?.task !== "string") return damaged(`line ${n + 1} names no task`);
-      if (entry.record === undefined) records.delete(entry.task);
-      else if (isRecord(entry.record)) records.set(entry.task, entry.record);
-      else return damaged(`line ${n + 1} is not a task record`);
+      if (typeof head?.task !== "string") return damaged(`line ${n + 1} names no task`);
+      if (tab < 0) records.delete(head.task);
+      else if (isHead(head)) {
+        records.set(head.task, {
+          fingerprint: head.fingerprint,
+          outputs: head.outputs,
+          parts: line.slice(tab + 1),
+        });
+      } else return damaged(`line ${n + 1} is not a task record`);
     }
     return new StateLog(path, records, lines.length, unfinished);
   }
 
   /** The last successful run of task `name`, if one is recorded. */
   get(name: string): TaskRecord | undefined {
-    return this.#records.get(name);
+    const stored = this.#records.get(name);
+    return stored && recordOf(stored);
   }
 
   /** Records a successful run of task `name`, on disk at once. */
   set(name: string, record: TaskRecord): void {
-    this.#records.set(name, record);
-    this.#append({ task: name, record });
+    const { fingerprint, outputs, definition, inputs, dependencies } = record;
+    const stored = { fingerprint, outputs, parts: JSON.stringify({ definition, inputs, dependencies }) };
+    this.#records.set(name, stored);
+    this.#append(lineOf(name, stored));
   }
 
   /** Forgets task `name` (it failed, so whatever it left is not known to be good), on disk at once. */
   delete(name: string): void {
     if (!this.#records.delete(name)) return;
-    this.#append({ task: name });
+    this.#append(JSON.stringify({ task: name }));
   }
 
   /** Closes the file, rewriting it first when it has grown to several times what it holds. */
@@ -132,11 +157,11 @@ export class StateLog {
     this.#fd = undefined;
   }
 
-  #append(entry: { task: string; record?: TaskRecord }): void {
+  #append(line: string): void {
     if (this.#rewrite) this.#writeAll();
     this.#fd ??= openSync(this.#path, "a");
     // One write per line: a crash can cut the line, never interleave it with another.
-    writeSync(this.#fd, JSON.stringify(entry) + "\n");
+    writeSync(this.#fd, line + "\n");
     this.#lines++;
   }
 
@@ -145,7 +170,7 @@ export class StateLog {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
     let text = HEADER + "\n";
-    for (const [task, record] of this.#records) text += JSON.stringify({ task, record }) + "\n";
+    for (const [task, stored] of this.#records) text += lineOf(task, stored) + "\n";
     const temporary = `${this.#path}.${process.pid}.tmp`;
     writeFileSync(temporary, text);
     renameSync(temporary, this.#path);
@@ -154,8 +179,35 @@ export class StateLog {
   }
 }
 
-function isRecord(value: unknown): value is TaskRecord {
-  const r = value as TaskRecord;
-  return typeof r === "object" && r !== null && typeof r.fingerprint === "string" &&
-    [r.definition, r.inputs, r.dependencies, r.outputs].every((o) => typeof o === "object" && o !== null);
+function isHead(value: { fingerprint?: unknown; outputs?: unknown }): value is Stored & { task: string } {
+  return typeof value.fingerprint === "string" && typeof value.outputs === "object" && value.outputs !== null;
+}
+
+function lineOf(task: string, { fingerprint, outputs, parts }: Stored): string {
+  return JSON.stringify({ task, fingerprint, outputs }) + "\t" + parts;
+}
+
+/** The record, its parts parsed on first use (a damaged part reads as empty: only messages use them). */
+function recordOf(stored: Stored): TaskRecord {
+  let parts: Pick<TaskRecord, "definition" | "inputs" | "dependencies"> | undefined;
+  const load = () => {
+    try {
+      parts ??= JSON.parse(stored.parts);
+    } catch { /* below */ }
+    parts ??= { definition: {} as TaskRecord["definition"], inputs: {}, dependencies: {} };
+    return parts!;
+  };
+  return {
+    fingerprint: stored.fingerprint,
+    outputs: stored.outputs,
+    get definition() {
+      return load().definition;
+    },
+    get inputs() {
+      return load().inputs;
+    },
+    get dependencies() {
+      return load().dependencies;
+    },
+  };
 }
