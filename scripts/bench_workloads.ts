@@ -200,3 +200,43 @@ export function invalidTaskFile(kind: typeof INVALID_KINDS[number], n: number): 
   }
   return `{"tasks": [\n${tasks.join(",\n")}\n]}\n`;
 }
+
+/**
+ * The incremental workload: `tasks` tasks, each reading its own `files` input files
+ * (`src/tN/fM.txt`) and writing `out/tN.txt`; every tenth task starts a chain in which each task
+ * also depends on the one before. The same build as a Makefile, for make's no-op.
+ */
+export function incrementalWorkload(tasks: number, files: number): {
+  taskFile: string;
+  makefile: string;
+  /** Each input file's path (relative to the folder) and content. */
+  inputs: () => Generator<[string, string]>;
+} {
+  const list = Array.from({ length: tasks }, (_, i) => ({
+    name: `t${i}`,
+    type: "exec",
+    arguments: `cat src/t${i}/*.txt > out/t${i}.txt`,
+    inputs: [`src/t${i}/*.txt`],
+    outputs: [`out/t${i}.txt`],
+    dependencies: i % 10 === 0 ? [] : [`t${i - 1}`],
+  }));
+  const make = ["all: " + list.map((t) => `out/${t.name}.txt`).join(" ")];
+  for (const t of list) {
+    const sources = Array.from({ length: files }, (_, j) => `src/${t.name}/f${j}.txt`).join(" ");
+    const after = t.dependencies.map((d) => ` out/${d}.txt`).join("");
+    make.push(`out/${t.name}.txt: ${sources}${after}`, `\t@mkdir -p out && ${t.arguments}`);
+  }
+  return {
+    taskFile: JSON.stringify({
+      tasks: list.map((t) => ({ ...t, arguments: `mkdir -p out && ${t.arguments}` })),
+    }),
+    makefile: make.join("\n") + "\n",
+    *inputs() {
+      for (let i = 0; i < tasks; i++) {
+        for (let j = 0; j < files; j++) {
+          yield [`src/t${i}/f${j}.txt`, `task ${i} file ${j}: ${"x".repeat(64)}\n`];
+        }
+      }
+    },
+  };
+}
