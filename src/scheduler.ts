@@ -148,7 +148,10 @@ export function run(tasks: readonly Task[] | TaskGraph, options: RunOptions = {}
     }]
   );
   if (unknown.length) throw new TaskFileError("<tasks>", unknown);
-  return new Run(graph, executors, options).done;
+  const types = new Set(graph.tasks.map((t) => t.type));
+  const preparing = [...types].flatMap((type) => executors[type].prepare?.().catch(() => {}) ?? []);
+  if (!preparing.length) return new Run(graph, executors, options).done;
+  return SafePromise.all(preparing).then(() => new Run(graph, executors, options).done);
 }
 
 const PENDING = 0;

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import process from "node:process";
-import type { ShellProcess } from "../spawn/mod.ts";
+import { chooseSpawn, type ShellProcess } from "../spawn/mod.ts";
 import { startShell } from "../spawn/queue.ts";
 import type { Task } from "../task.ts";
 import type { Executor, ExecutorContext, Outcome } from "./types.ts";
@@ -34,7 +34,12 @@ const DRAIN_MS = 100;
  * console.log(report.tasks[0].exitCode); // 0
  * ```
  */
-export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): Promise<Outcome> => {
+export const execExecutor: Executor = Object.assign(runExec, {
+  // Choosing the spawn path (on Linux: the FFI's self-test) happens before the run's clock starts.
+  prepare: chooseSpawn,
+});
+
+async function runExec(task: Task, ctx: ExecutorContext): Promise<Outcome> {
   // Pipes held back by the output's consumer (back-pressure), and whether any was since the last look.
   let held = 0;
   let wasHeld = false;
@@ -90,7 +95,7 @@ export const execExecutor: Executor = async (task: Task, ctx: ExecutorContext): 
     offStop();
     offKill();
   }
-};
+}
 
 /**
  * Stops what a finished task left running in its group: SIGTERM, then SIGKILL once the grace

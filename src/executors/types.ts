@@ -114,4 +114,10 @@ export interface Executor {
    * starts when the executor is called.
    */
   readonly startsLater?: boolean;
+  /**
+   * One-time set-up before the first task of this type, such as choosing how to spawn: `run`
+   * awaits it before the run's clock starts when a task of this type is in the run. A rejection is
+   * ignored there; the executor reports it as its tasks' failure. Default: none.
+   */
+  readonly prepare?: () => Promise<unknown>;
 }
