@@ -36,7 +36,16 @@ test(
     });
     assert.equal(result.status, 0, result.stderr);
     const output = result.stdout + result.stderr;
-    assert.doesNotMatch(output, /^(error|warning)\[/m); // slow types and other findings
+    // Slow types and other findings fail the test. The one allowed warning: a snippet's own
+    // `import()`, whose specifier only the user's task file knows (Deno has no way to mark it).
+    const findings = [...output.matchAll(/^(error|warning)\[([\w-]+)\].*\n\s*--> (\S+?):\d+/gm)]
+      .map(([, level, rule, file]) => `${level}[${rule}] ${file.slice(root.length)}`)
+      .filter((f) => f !== "warning[unanalyzable-dynamic-import] src/executors/snippet_imports.ts");
+    assert.deepEqual(findings, []);
+    assert.doesNotMatch(
+      output.replace(/^warning\[unanalyzable-dynamic-import\]/gm, ""),
+      /^(error|warning)\[/m,
+    );
     const rootUrl = pathToFileURL(root).href.replace(/\/?$/, "/");
     const files = output.split("\n").map((l) => l.trim()).filter((l) => l.startsWith(rootUrl))
       .map((l) => l.slice(rootUrl.length, l.lastIndexOf(" (")));
