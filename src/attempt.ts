@@ -28,7 +28,7 @@ export interface AttemptOptions {
   defer: ExecutorContext["defer"];
   /** Called by `started()`, for an executor that starts tasks later. Default: nothing. */
   started?: ExecutorContext["started"];
-  /** Default: nothing to do. */
+  /** Default: none, there is nothing held back to write out. */
   flushOutput?: () => void;
 }
 
@@ -56,7 +56,7 @@ export class Attempt implements ExecutorContext {
   readonly output: ExecutorContext["output"];
   readonly defer: ExecutorContext["defer"];
   readonly started: ExecutorContext["started"];
-  readonly flushOutput: () => void;
+  readonly flushOutput: (() => void) | undefined;
   readonly #own: AbortController | undefined;
   #onStop: Listeners;
   #onKill: Listeners;
@@ -73,7 +73,7 @@ export class Attempt implements ExecutorContext {
     this.output = options.output;
     this.defer = options.defer;
     this.started = options.started ?? noop;
-    this.flushOutput = options.flushOutput ?? noop;
+    this.flushOutput = options.flushOutput;
     if (options.stopSignal.aborted) this.stop();
     if (options.killSignal.aborted) this.kill();
   }

@@ -23,6 +23,7 @@ export const intrinsics = Object.freeze({
   clearTimeout: globalThis.clearTimeout,
   setInterval: globalThis.setInterval,
   clearInterval: globalThis.clearInterval,
+  queueMicrotask: globalThis.queueMicrotask,
   TextEncoder: globalThis.TextEncoder,
   TextDecoder: globalThis.TextDecoder,
   /** `performance.now`, bound. */

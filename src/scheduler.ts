@@ -186,7 +186,7 @@ class Run {
    * on add and remove): O(n²) for a wide graph, and much of the memory of a million tasks.
    */
   readonly #attempts = new Set<Attempt>();
-  readonly #flush: () => void;
+  readonly #flush: (() => void) | undefined;
   /**
    * Cleanups wait for the run's end, unless the run is stopping: then they start at once, so that
    * leftover processes get the same grace as the running tasks, in parallel, not a second one after.
@@ -222,7 +222,7 @@ class Run {
     this.#baseDir = options.baseDir ?? ".";
     this.#onEvent = options.onEvent ?? (() => {});
     this.#freshness = options.freshness;
-    this.#flush = options.flush ?? (() => {});
+    this.#flush = options.flush;
     const n = graph.size;
     this.#state = new Uint8Array(n);
     this.#waiting = new Int32Array(n);
