@@ -333,6 +333,17 @@ test("bad inputs or outputs are refused at load: exit 2, where and how to fix, n
   assert.ok(!existsSync(join(dir, ".dagrun")), "no state written");
 });
 
+test("a state folder that cannot be made: one warning, every task runs, exit 0", async () => {
+  const dir = project(chain, { "src/a.txt": "a\n" });
+  write(dir, "blocker", "a file where the folder would go");
+  const run = await dagrun(dir, "--state", join(dir, "blocker", "state"));
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.ran, ["count", "gen"]);
+  assert.equal(run.stderr.match(/warning/g)?.length, 1, run.stderr);
+  assert.match(run.stderr, /cannot keep the state in .*blocker\/state .*every task runs/);
+  assert.doesNotMatch(run.stderr, /^\s+at /m);
+});
+
 test("a file without inputs or outputs writes no state", async () => {
   const dir = project([{ name: "a", arguments: "true" }]);
   assert.deepEqual((await dagrun(dir)).ran, ["a"]);

@@ -50,13 +50,17 @@ export async function openFreshness(
   if (!graph.tasks.some((t) => t.inputs || t.outputs)) return undefined;
   const { Freshness } = await import("../freshness/freshness.ts");
   const baseDir = path === "-" ? "." : dirname(path);
-  return new Freshness(graph, {
-    baseDir,
-    stateDir: options.state ?? join(baseDir, ".dagrun"),
-    force: options.force,
-    predict: options.predict,
-    warn: (message) => io.write("stderr", `dagrun: warning: ${message}\n`),
-  });
+  const stateDir = options.state ?? join(baseDir, ".dagrun");
+  const warn = (message: string) => io.write("stderr", `dagrun: warning: ${message}\n`);
+  try {
+    return new Freshness(graph, { baseDir, stateDir, force: options.force, predict: options.predict, warn });
+  } catch (e) {
+    // The folder cannot be made (a file in the way, no permission): the run goes on without state.
+    warn(
+      `cannot keep the state in ${stateDir} (${(e as Error).message}): every task runs, nothing is recorded`,
+    );
+    return undefined;
+  }
 }
 
 /**

@@ -161,8 +161,12 @@ export class Freshness implements FreshnessGate {
 
   /** Saves the file-hash cache and closes the state file; nothing is written when predicting. */
   close(): void {
-    this.#log.close();
-    if (!this.#options.predict) this.#hashes.save(join(this.#options.stateDir, HASHES_FILE));
+    try {
+      this.#log.close();
+      if (!this.#options.predict) this.#hashes.save(join(this.#options.stateDir, HASHES_FILE));
+    } catch (e) {
+      this.#options.warn(`cannot write the state in ${this.#options.stateDir}: ${(e as Error).message}`);
+    }
   }
 
   /** What a task gives its dependents: its outputs' hash, or its fingerprint without outputs. */
