@@ -120,7 +120,9 @@ function unknownProperties(data: TaskList): Problem[] {
   const warnings: Problem[] = [];
   data.tasks.forEach((task, i) => {
     for (const key in task) {
-      if (task.type === "eval" && EXEC_ONLY.includes(key)) {
+      // An eval task's patterns are relative to its cwd: there, cwd does something.
+      const patternsUseCwd = key === "cwd" && (task.inputs !== undefined || task.outputs !== undefined);
+      if (task.type === "eval" && EXEC_ONLY.includes(key) && !patternsUseCwd) {
         warnings.push({
           message: `"${key}" has no effect on an eval task (ignored)`,
           task: String(task.name),

@@ -296,6 +296,19 @@ test("patterns are relative to the task's cwd, and the state folder is never an 
   assert.match(changed.stdout, /all .*\(input pkg\/src\/a\.ts changed\)/);
 });
 
+test("an eval task's cwd is where its patterns start: no 'has no effect' warning then", async () => {
+  const dir = project([
+    { name: "e", type: "eval", arguments: "", cwd: "pkg", inputs: ["*.txt"] },
+    { name: "f", type: "eval", arguments: "", cwd: "pkg" },
+  ], { "pkg/a.txt": "a" });
+  const first = await dagrun(dir);
+  assert.equal(first.code, 0, first.stderr);
+  assert.doesNotMatch(first.stderr, /task "e".*no effect/);
+  assert.match(first.stderr, /"cwd" has no effect on an eval task/);
+  write(dir, "pkg/a.txt", "b");
+  assert.match((await dagrun(dir, "--dry-run")).stdout, /e .*\(input a\.txt changed\)/);
+});
+
 test("bad inputs or outputs are refused at load: exit 2, where and how to fix, nothing run", async () => {
   const dir = tempDir();
   const marker = join(dir, "ran");
