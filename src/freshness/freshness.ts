@@ -211,8 +211,14 @@ export class Freshness implements FreshnessGate {
   /** Each file (relative to `dir`) with its content hash, in the order given. */
   #hashAll(dir: string, files: string[]): Record<string, string> {
     const hashes: Record<string, string> = {};
+    // The glob's paths are already clean (no "." or ".." but a leading one): joining them by hand
+    // spares two path normalizations per file, a tenth of a run with nothing to do.
+    const clean = (file: string) => !file.startsWith("../") && file !== "..";
+    const prefix = relative(this.#options.baseDir, dir);
     for (const file of files) {
-      const hash = this.#hashes.hash(resolve(dir, file), this.#key(dir, file));
+      const hash = clean(file)
+        ? this.#hashes.hash(`${dir}/${file}`, prefix ? `${prefix}/${file}` : file)
+        : this.#hashes.hash(resolve(dir, file), this.#key(dir, file));
       // A file removed between the glob and the read is not an input any more.
       if (hash !== undefined) hashes[file] = hash;
     }
