@@ -49,8 +49,8 @@ const USAGE = `Usage: deno task bench [options]
   --seeds N      seeds of the limited (-j 4) sweep (default 10)
   --only LIST    workloads to run, comma-separated:
                  spawn,makespan,limited,overhead,output,invalid,start,remote,
-                 incremental (remote needs redis-server: apt-get install
-                 redis-server)
+                 incremental,backpressure (remote needs redis-server: apt-get
+                 install redis-server)
   --json PATH    also write every raw measurement as JSON to PATH
 `;
 
@@ -82,6 +82,7 @@ const WORKLOADS = [
   "start",
   "remote",
   "incremental",
+  "backpressure",
 ];
 const workloads = (values.only ?? WORKLOADS.join(",")).split(",");
 const bad = workloads.find((w) => !WORKLOADS.includes(w));
@@ -666,6 +667,53 @@ async function outputBench(): Promise<void> {
   });
 }
 
+/**
+ * One task prints 1 GB (10M lines of 100 bytes) into a reader that sleeps 5 s before it reads:
+ * dagrun must stop reading the task's pipe instead of holding what the reader has not taken.
+ * The reader counts the bytes it got and the task's lines that arrived whole; GNU time gives the
+ * peak RSS (the largest process of the pipeline: dagrun).
+ */
+async function backpressureBench(): Promise<void> {
+  const line = "0123456789".repeat(9) + "abcdefghi";
+  const lines = 10_000_000;
+  console.log(`\nbackpressure: 1 GB from one task through a reader that sleeps 5 s, Deno and Node`);
+  const d = dir("backpressure");
+  const file = join(d, "tasks.json");
+  writeFileSync(
+    file,
+    JSON.stringify({ tasks: [{ name: "big", type: "exec", arguments: `yes ${line} | head -n ${lines}` }] }),
+  );
+  console.log("  building the npm package for Node…");
+  buildNpm({ dryRunPack: false });
+  const counts = join(d, "counts.txt");
+  const reader = `(sleep 5; LC_ALL=C awk -v l='[big] ${line}' '{ n += length($0) + 1 } $0 == l { k++ } ` +
+    `END { print n, k }' > '${counts}')`;
+  const through = (cmd: string[]) => () =>
+    measure(["sh", "-c", `${cmd.map((a) => `'${a}'`).join(" ")} '${file}' | ${reader}`]).then((m) => {
+      const [bytes, whole] = readFileSync(counts, "utf8").trim().split(" ").map(Number);
+      return { ...m, bytes, whole };
+    });
+  const r = await alternate("backpressure", {
+    deno: through(dagrun),
+    node: through(["node", join(root, "npm/cli.js")]),
+  });
+  for (const runtime of ["deno", "node"]) {
+    const xs = r[runtime];
+    const whole = Math.min(...xs.map((m) => m.whole as number));
+    const rss = Math.max(...xs.map((m) => m.rssKiB ?? NaN)) / 1024;
+    row({
+      workload: "backpressure",
+      measure: `1 GB, reader asleep 5 s, ${runtime === "deno" ? "Deno" : "Node"}`,
+      dagrun: `${(med(xs, "bytes") / 1e6).toFixed(0)} MB delivered, ${whole} of ${lines} lines whole, ` +
+        `peak RSS ${rss.toFixed(0)} MiB, ${s(med(xs))}`,
+      peer: "-",
+      ratio: "-",
+      target: "every line, peak RSS ≤ 128 MiB",
+      met: whole === lines && rss <= 128,
+    });
+  }
+}
+
 async function invalidBench(): Promise<void> {
   const n = 100_000;
   console.log(`\ninvalid: dagrun check on ${n / 1000}k-task files that must be refused (exit 2)`);
@@ -1002,6 +1050,7 @@ const benches: Record<string, () => Promise<void>> = {
   start: startBench,
   remote: remoteBench,
   incremental: incrementalBench,
+  backpressure: backpressureBench,
 };
 for (const w of workloads) await benches[w]();
 printTable();

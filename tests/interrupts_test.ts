@@ -125,3 +125,36 @@ print(os.waitstatus_to_exitcode(status))
   assert.equal(written.tasks[0].error, "interrupted");
   assert.ok(!isAlive(Number(readFileSync(pidFile, "utf8"))), "the task's shell is gone");
 });
+
+test(
+  "processes that leave their group with setsid are stopped when the run ends (Deno on Linux: a subreaper)",
+  {
+    // Node has no FFI to call prctl: there such processes are not contained (README, Interrupting).
+    skip: !isDeno || process.platform !== "linux" ? "needs Deno's FFI on Linux" : false,
+  },
+  async () => {
+    const dir = tempDir();
+    const pids = join(dir, "pids");
+    const file = taskFile({
+      tasks: [
+        // One escapes with setsid in the background, one through a session leader that exits (a daemon's double fork).
+        exec(
+          "escape",
+          `setsid sleep 100 & echo $! >> '${pids}'; setsid sh -c 'sleep 100 & echo $! >> ${pids}'`,
+        ),
+      ],
+    });
+    const result = await runCli([file]);
+    assert.equal(result.code, 0, result.stderr);
+    const escaped = readFileSync(pids, "utf8").trim().split("\n").map(Number);
+    assert.equal(escaped.length, 2);
+    try {
+      assert.ok(
+        await waitFor(() => escaped.every((pid) => !isAlive(pid)), 5000),
+        "no escapee outlives dagrun",
+      );
+    } finally {
+      for (const pid of escaped) if (isAlive(pid)) process.kill(pid, "SIGKILL");
+    }
+  },
+);

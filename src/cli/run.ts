@@ -17,6 +17,7 @@ import { outputPathProblem, writeJsonFile } from "../report/json.ts";
 import type { StatusLine } from "../report/status.ts";
 import { type OutputMode, TextReporter } from "../report/text.ts";
 import type { TraceRecorder } from "../report/trace.ts";
+import { becomeSubreaper, stopAdopted } from "../spawn/reaper.ts";
 import { type Selection, selectTasks } from "../select.ts";
 import { type CliIO, EXIT, loadWithWarnings, oneOf, UsageError, usageErrors } from "./common.ts";
 import { openFreshness } from "./incremental.ts";
@@ -168,6 +169,9 @@ async function runWith(
   // Closed already (while warnings were printed): nobody would see the run.
   if (io.closed?.aborted) onClosed();
   io.closed?.addEventListener("abort", onClosed, { once: true });
+  // Processes that leave their task's group (`setsid`) are adopted by dagrun, where it can be a
+  // subreaper, and stopped once the run is over.
+  becomeSubreaper();
   let report: RunReport;
   try {
     report = await run(selection.graph, {
@@ -177,6 +181,7 @@ async function runWith(
       onEvent: (e) => reporters.handle(e),
       flush: io.flush,
     });
+    await stopAdopted(kill.signal.aborted ? 0 : runOptions.graceMs ?? 2000);
   } finally {
     for (const s of signals) process.off(s, onSignal);
     io.closed?.removeEventListener("abort", onClosed);
