@@ -113,10 +113,11 @@ if (await isMain()) {
   if (infoText(args) === undefined) {
     // One after the other, not with Promise.all: a snippet may have replaced the global Promise.
     const process = (await import("node:process")).default;
-    const { processIO } = await import("./src/cli/common.ts");
+    const { processIO, releaseGoneTerminal } = await import("./src/cli/common.ts");
     // On Node, writes to a pipe are asynchronous and process.exit drops what is still queued (the
     // end of a megabyte-long line, the report): wait until both streams have written everything.
     await processIO.drain!();
+    releaseGoneTerminal();
     process.exit(code);
   }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { closeSync, openSync } from "node:fs";
 import process from "node:process";
 import { formatProblem } from "../errors.ts";
 import type { TaskFile } from "../load.ts";
@@ -62,9 +63,40 @@ export interface CliIO {
 const stdoutClosed = new AbortController();
 const gone = { stdout: false, stderr: false };
 let writeError: Error | undefined;
+let terminalGone = false;
+/** Which of fds 0, 1, 2 were terminals at the start (Node restores their modes at exit). */
+const startedOnTerminal = [
+  process.stdin.isTTY === true,
+  process.stdout.isTTY === true,
+  process.stderr.isTTY === true,
+];
+
+/**
+ * Before the process exits after its terminal went away: points the standard fds that were that
+ * terminal at /dev/null. Node restores a terminal's modes at exit and crashes (SIGSEGV, or an
+ * assertion on tcsetattr) when the terminal is gone; it leaves alone an fd that was reopened.
+ *
+ * @example
+ * ```ts
+ * import { releaseGoneTerminal } from "./common.ts";
+ * releaseGoneTerminal(); // nothing to do while the terminal is there
+ * ```
+ */
+export function releaseGoneTerminal(): void {
+  if (!terminalGone) return;
+  for (const fd of [0, 1, 2]) {
+    if (!startedOnTerminal[fd]) continue;
+    try {
+      closeSync(fd);
+      // The lowest free fd: the one just closed.
+      openSync("/dev/null", "r+");
+    } catch { /* left as it is */ }
+  }
+}
 const lost = (stream: "stdout" | "stderr") => (e: unknown) => {
   const code = (e as { code?: string }).code;
   gone[stream] = true;
+  if (code === "EIO") terminalGone = true;
   if (code !== "EPIPE" && code !== "EIO") {
     const message = (e as Error).message;
     const named = code && !message.includes(code) ? ` (${code})` : "";
