@@ -14,13 +14,15 @@ export const DEFAULT_QUEUE = "dagrun";
  * Timings of the queue. A job's lock lasts `lockDuration` and is renewed at half that; every
  * `stalledInterval` a worker looks for jobs whose lock expired (their worker died) and puts them
  * back. With BullMQ's defaults (30 s, 30 s) a killed worker's task waits about a minute to run
- * again; with these, 5–8 s. `heartbeatMs`: how often the coordinator says it is alive, and
- * `aliveMs`: how long that lasts; a worker whose coordinator has not said so for `aliveMs` stops
- * the coordinator's tasks.
+ * again; with these, 8–11 s. Shorter locks are lost by live workers: at 5 s, a worker on a
+ * machine at load 13 (2 cores) with 64 eval tasks starting missed its renewals and 60 of its
+ * tasks ran twice. `heartbeatMs`: how often the coordinator says it is alive, and `aliveMs`: how
+ * long that lasts; a worker whose coordinator has not said so for `aliveMs` stops the
+ * coordinator's tasks.
  */
 export const TIMING = {
-  lockDuration: 5000,
-  stalledInterval: 2000,
+  lockDuration: 8000,
+  stalledInterval: 3000,
   /** A job whose worker was lost this many times fails (BullMQ's default is 1). */
   maxStalledCount: 3,
   heartbeatMs: 2000,
