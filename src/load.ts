@@ -13,7 +13,7 @@ import { readFailure, TaskFileError } from "./errors.ts";
 import { TaskGraph } from "./graph.ts";
 import { concatBytes } from "./output/bytes.ts";
 import type { Problem, Task } from "./task.ts";
-import { checkSchema } from "./validate.ts";
+import { checkSchema, type PatternCheck } from "./validate.ts";
 
 /**
  * A task file after loading: its tasks in file order, their graph and any warnings.
@@ -55,6 +55,8 @@ export async function loadTaskFile(path: string): Promise<TaskFile> {
   } catch {
     return (await import("./parse.ts")).parseTaskFile(text, path);
   }
+  // Glob patterns are checked with picomatch, which parse.ts loads: a plain file does without it.
+  if (declaresPatterns(data)) return (await import("./parse.ts")).parseTaskFile(text, path);
   const checked = checkTaskData(data);
   if (checked.graph && checked.warnings.length === 0) {
     return { path, tasks: checked.tasks, graph: checked.graph, warnings: [] };
@@ -68,7 +70,8 @@ export type CheckedData =
   | { tasks?: undefined; graph?: undefined; problems: Problem[]; warnings: Problem[] };
 
 /**
- * Checks parsed task file data against the schema, then its names, dependencies and cycles.
+ * Checks parsed task file data against the schema, then its names, dependencies and cycles;
+ * `checkPatterns` is needed when tasks declare `inputs` or `outputs` (see `checkSchema`).
  *
  * @example
  * ```ts
@@ -77,13 +80,20 @@ export type CheckedData =
  * console.log(graph?.size); // 1
  * ```
  */
-export function checkTaskData(data: unknown): CheckedData {
-  const { errors, warnings } = checkSchema(data);
+export function checkTaskData(data: unknown, checkPatterns?: PatternCheck): CheckedData {
+  const { errors, warnings } = checkSchema(data, checkPatterns);
   if (errors.length) return { problems: errors, warnings };
   const tasks = (data as { tasks: Task[] }).tasks;
   // The tasks are ours (just parsed): their dependency names can share the tasks' name strings.
   const { graph, problems } = TaskGraph.analyze(tasks, { shareNames: true });
   return graph ? { tasks, graph, warnings } : { problems, warnings };
+}
+
+/** True when some task of `data` (not yet validated) has `inputs` or `outputs`. */
+function declaresPatterns(data: unknown): boolean {
+  const tasks = (data as { tasks?: unknown } | null)?.tasks;
+  return Array.isArray(tasks) &&
+    tasks.some((t) => typeof t === "object" && t !== null && ("inputs" in t || "outputs" in t));
 }
 
 /** The text without a byte order mark. */

@@ -7,6 +7,7 @@
 import { parse as parseJsonc, type ParseError, printParseErrorCode } from "./deps/jsonc_parser.ts";
 import { TaskFileError } from "./errors.ts";
 import { type CheckedData, checkTaskData, type TaskFile, withoutBom } from "./load.ts";
+import { badPatterns } from "./patterns.ts";
 import { Positions } from "./positions.ts";
 
 /**
@@ -27,7 +28,7 @@ import { Positions } from "./positions.ts";
  */
 export function parseTaskFile(text: string, path = "<input>"): TaskFile {
   text = withoutBom(text);
-  return placed(text, path, checkTaskData(parseJson(text, path)));
+  return placed(text, path, checkTaskData(parseJson(text, path), badPatterns));
 }
 
 /**

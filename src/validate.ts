@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { picomatch } from "./deps/picomatch.ts";
 import { taskFileSchema } from "./schema.ts";
 import { controlCharAt, nameProblem } from "./names.ts";
 import { validate as generatedValidate } from "./schema_validator.ts";
@@ -32,6 +31,9 @@ const KNOWN_TASK_PROPERTIES = Object.keys(taskFileSchema.properties.tasks.items.
 /**
  * Validates `data` against the task file schema. Returns every schema error (with JSON paths)
  * and a warning for each unknown task property, with a suggestion where one is close.
+ * `checkPatterns` (`badPatterns` of `patterns.ts`) checks the `inputs`/`outputs` glob patterns: it is
+ * a parameter so that a file without patterns loads without the glob library; it is required
+ * when a task declares them.
  *
  * @example
  * ```ts
@@ -40,12 +42,21 @@ const KNOWN_TASK_PROPERTIES = Object.keys(taskFileSchema.properties.tasks.items.
  * console.log(errors[0].message); // "type" must be one of: exec, eval
  * ```
  */
-export function checkSchema(data: unknown): { errors: Problem[]; warnings: Problem[] } {
+export function checkSchema(
+  data: unknown,
+  checkPatterns?: PatternCheck,
+): { errors: Problem[]; warnings: Problem[] } {
   // An error about a property's name comes twice: as "propertyNames", and as the rule it broke.
   const errors = compiled(data)
     ? []
     : (compiled.errors ?? []).filter((e) => e.propertyName === undefined).map((e) => toProblem(e, data));
-  if (errors.length === 0) errors.push(...tooLong(data as TaskList), ...badPatterns(data as TaskList));
+  if (errors.length === 0) {
+    const tasks = (data as TaskList).tasks;
+    if (!checkPatterns && tasks.some((t) => t.inputs !== undefined || t.outputs !== undefined)) {
+      throw new Error("checkSchema: tasks declare inputs or outputs, but no pattern check was given");
+    }
+    errors.push(...tooLong(data as TaskList), ...(checkPatterns?.(tasks) ?? []));
+  }
   return { errors, warnings: errors.length ? [] : unknownProperties(data as TaskList) };
 }
 
@@ -55,33 +66,6 @@ export function checkSchema(data: unknown): { errors: Problem[]; warnings: Probl
  * the task ran (`Argument list too long`, `spawn E2BIG`), after the tasks before it.
  */
 export const MAX_COMMAND_BYTES = 128 * 1024 - 1;
-
-/**
- * Glob patterns that cannot mean what was meant: an unclosed `[`, `{` or `(` would otherwise
- * match itself literally and silently leave the task without its files.
- */
-function badPatterns(data: TaskList): Problem[] {
-  const problems: Problem[] = [];
-  data.tasks.forEach((task, i) => {
-    for (const key of ["inputs", "outputs"] as const) {
-      (task[key] as string[] | undefined)?.forEach((pattern, j) => {
-        try {
-          picomatch.makeRe(pattern, { strictBrackets: true });
-        } catch (e) {
-          problems.push({
-            message: `${JSON.stringify(pattern)} is not a valid glob pattern: ${
-              (e as Error).message.replace(/ - use .*$/, "")
-            }`,
-            task: controlCharAt(task.name as string) < 0 ? task.name as string : undefined,
-            path: ["tasks", i, key, j],
-            hint: "close the bracket, or escape it with a backslash to match it literally",
-          });
-        }
-      });
-    }
-  });
-  return problems;
-}
 
 function tooLong(data: TaskList): Problem[] {
   const problems: Problem[] = [];
@@ -105,6 +89,9 @@ function tooLong(data: TaskList): Problem[] {
 interface TaskList {
   tasks: Record<string, unknown>[];
 }
+
+/** Problems of the glob patterns of schema-valid tasks (see `badPatterns` in `patterns.ts`). */
+export type PatternCheck = (tasks: Record<string, unknown>[]) => Problem[];
 
 /** Properties that only an exec task uses. */
 const EXEC_ONLY = ["cwd", "env"];
