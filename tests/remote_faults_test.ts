@@ -184,6 +184,15 @@ describe("remote execution: faults", { skip: skipWithoutRedis }, () => {
     assert.ok(await waitFor(() => !isAlive(pid), 35_000), "the task outlived its coordinator by 35 s");
     assert.ok(Date.now() - killedAt < 32_000);
     assert.match(w.log(), /its coordinator is gone .*; stopping the task/);
+    // Nobody will remove the dead coordinator's stream: it expires.
+    const ttl = await redisCommand(
+      redis.port,
+      "EVAL",
+      "local k = redis.call('keys', ARGV[1]) if #k == 0 then return -3 end return redis.call('pttl', k[1])",
+      "0",
+      `dagrun:${queue}:run:*:stream`,
+    );
+    assert.ok(Number(ttl.slice(1)) > 0, `the stream's PTTL is ${ttl.trim()}`);
   });
 
   test("check --redis: the connection is checked and the workers listed", async () => {

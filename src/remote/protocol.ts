@@ -29,6 +29,8 @@ export const TIMING = {
   aliveMs: 10_000,
   /** How often a worker checks that the coordinators of its running jobs are alive. */
   aliveCheckMs: 2000,
+  /** How long a run's stream outlives the last job a worker started for it (its coordinator may be dead). */
+  streamTtlMs: 24 * 60 * 60 * 1000,
   /** How long the coordinator goes on without a working connection before it fails what is outstanding. */
   lostAfterMs: 10_000,
 } as const;

@@ -300,7 +300,10 @@ function add(client: Redis, stream: string, job: string, kind: RecordKind, data:
   const body = data instanceof Uint8Array
     ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     : JSON.stringify(data);
-  return client.xadd(stream, "*", "job", job, "kind", kind, "data", body);
+  const added = client.xadd(stream, "*", "job", job, "kind", kind, "data", body);
+  // A coordinator removes its stream when its run ends; one that died cannot: the stream expires.
+  if (kind === "start" || kind === "refused") client.pexpire(stream, TIMING.streamTtlMs).catch(() => {});
+  return added;
 }
 
 /**
