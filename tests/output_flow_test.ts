@@ -66,13 +66,13 @@ const LINE = "0123456789".repeat(9) + "abcdefghi"; // 99 characters, 100 with th
 const MB = 1024 * 1024;
 
 for (const mode of ["prefixed", "raw", "grouped"] as const) {
-  test(`--output ${mode}: a reader that sleeps 3 s gets every byte of 150 MB, dagrun's memory stays bounded`, async () => {
+  test(`--output ${mode}: a reader that sleeps 5 s gets every byte of 150 MB, dagrun's memory stays bounded`, async () => {
     const lines = 1_500_000;
     const file = taskFile({ tasks: [exec("big", `yes ${LINE} | head -n ${lines}`)] });
     const expected = mode === "raw" ? LINE : `[big] ${LINE}`;
     let seen = 0;
     let bad = "";
-    const result = await slowReader(["--output", mode, file], 3000, (line) => {
+    const result = await slowReader(["--output", mode, file], 5000, (line) => {
       if (line === expected) seen++;
       else if (line.includes(LINE.slice(0, 20)) && !bad) bad = line.slice(0, 200);
     });
