@@ -14,7 +14,7 @@ import { TaskFileError } from "./src/errors.ts";
 import { VERSION } from "./src/version.ts";
 
 export { type CliIO, EXIT };
-export type { Write } from "./src/report/text.ts";
+export type { Write } from "./src/report/format.ts";
 
 /** A subcommand: parses its arguments, does its work, returns the exit code. */
 type Command = (args: string[], io: CliIO) => Promise<number>;

@@ -52,13 +52,8 @@ export type {
   UpToDateEvent,
 } from "./src/events.ts";
 export type { Executor, ExecutorContext, Outcome } from "./src/executors/types.ts";
-export {
-  formatReport,
-  type OutputMode,
-  TextReporter,
-  type TextReporterOptions,
-  type Write,
-} from "./src/report/text.ts";
+export { formatReport, type OutputMode, TextReporter, type TextReporterOptions } from "./src/report/text.ts";
+export type { Write } from "./src/report/format.ts";
 export { writeJsonFile, writeJsonReport } from "./src/report/json.ts";
 export { type ColorMode, Colors, useColor } from "./src/report/colors.ts";
 export { StatusLine, type StatusLineOptions } from "./src/report/status.ts";

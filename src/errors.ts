@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { count } from "./report/format.ts";
 import type { Problem } from "./task.ts";
 
 /** How many problems a message lists before it says how many more there are: one screen. */
@@ -56,7 +57,7 @@ export class TaskFileError extends Error {
  */
 export function formatProblems(file: string, problems: readonly Problem[]): string {
   const n = problems.length;
-  const lines = [`${file}: ${n} problem${n === 1 ? "" : "s"}, nothing was run:`];
+  const lines = [`${file}: ${count(n, "problem")}, nothing was run:`];
   for (const p of problems.slice(0, MAX_LISTED)) {
     lines.push(clip(`  ${formatProblem(file, p)}`));
     if (p.hint) lines.push(clip(`    fix: ${p.hint}`));

@@ -9,7 +9,7 @@ import process from "node:process";
 import { formatProblem } from "../errors.ts";
 import type { TaskFile } from "../load.ts";
 import { WriteBatch } from "../output/batch.ts";
-import type { Write } from "../report/text.ts";
+import type { Write } from "../report/format.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 // Named apart: a local `Promise` would hide the global type from the docs of the exports.

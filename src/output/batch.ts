@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Write } from "../report/text.ts";
+import type { Write } from "../report/format.ts";
 import { concatBytes } from "./bytes.ts";
 import { intrinsics } from "../intrinsics.ts";
 

@@ -10,6 +10,7 @@ import { availableParallelism } from "node:os";
 import type { Job } from "../deps/bullmq.ts";
 import type { Redis } from "../deps/ioredis.ts";
 import { Attempt } from "../attempt.ts";
+import { count } from "../report/format.ts";
 import { execExecutor } from "../executors/exec.ts";
 import { workerEvalExecutor } from "../executors/eval_worker.ts";
 import type { Executor, Outcome } from "../executors/types.ts";
@@ -243,9 +244,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     add(client, keys.stream(run), job.id!, "end", { ok: false, error: reason }).catch(() => {});
   });
   options.log(
-    `worker ${name}: ${slots} slot${
-      slots === 1 ? "" : "s"
-    } on queue "${queue}" at ${options.target.display}` +
+    `worker ${name}: ${count(slots, "slot")} on queue "${queue}" at ${options.target.display}` +
       (options.allowEval ? ", eval allowed" : ""),
   );
 

@@ -7,7 +7,7 @@
 import type { RunReport, TaskReport } from "../events.ts";
 import type { TaskGraph } from "../graph.ts";
 import { Colors } from "./colors.ts";
-import { formatDuration, nameWidth } from "./text.ts";
+import { count, formatDuration, nameWidth } from "./format.ts";
 
 /** A critical path longer than twice this shows this many tasks at each end. */
 const MAX_STEPS = 10;
@@ -187,7 +187,7 @@ export function formatTimings(
   const lines = [
     "",
     colors.bold(
-      `Critical path: ${t.path.length} task${t.path.length === 1 ? "" : "s"}, ` +
+      `Critical path: ${count(t.path.length, "task")}, ` +
         `${formatDuration(total)} of work bounded the ${formatDuration(t.endMs)} run`,
     ),
   ];

@@ -6,7 +6,7 @@
  */
 import type { RunEvent, RunReport } from "../events.ts";
 import { Colors } from "./colors.ts";
-import type { Write } from "./text.ts";
+import { count, type Write } from "./format.ts";
 
 /**
  * Lists a dry run's tasks from its events; call `finish` at the end for the summary.
@@ -66,10 +66,9 @@ export class DryRunReporter {
   /** The summary line. */
   finish(report: RunReport): void {
     const skipped = report.tasks.length - this.#started - this.#upToDate;
-    const s = (n: number) => (n === 1 ? "" : "s");
     this.#write(
       "stdout",
-      `Would run ${this.#started} task${s(this.#started)}` +
+      `Would run ${count(this.#started, "task")}` +
         (this.#upToDate ? `, ${this.#upToDate} up to date` : "") +
         (skipped ? `, skip ${skipped}` : "") + "; nothing was run.\n",
     );

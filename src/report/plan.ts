@@ -6,6 +6,7 @@
 import type { TaskGraph } from "../graph.ts";
 import type { Plan } from "../plan.ts";
 import { Colors } from "./colors.ts";
+import { count } from "./format.ts";
 
 /** A level lists at most this many names, then how many more: one screen for big graphs. */
 const MAX_NAMES = 12;
@@ -51,9 +52,4 @@ export function formatPlan(graph: TaskGraph, plan: Plan, colors: Colors = new Co
     `  ${shown.join(" → ")}`,
   );
   return lines.join("\n") + "\n";
-}
-
-/** `1 task`, `2 tasks`. */
-function count(n: number, one: string, many = one + "s"): string {
-  return `${n} ${n === 1 ? one : many}`;
 }

@@ -11,7 +11,7 @@
 import { clearInterval, setInterval } from "node:timers";
 import type { RunEvent } from "../events.ts";
 import { Colors } from "./colors.ts";
-import type { Write } from "./text.ts";
+import type { Write } from "./format.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 const { now } = intrinsics;

@@ -8,14 +8,12 @@ import type { RunEvent, RunReport, TaskReport } from "../events.ts";
 import { concatBytes, prefixLines } from "../output/bytes.ts";
 import { LineSplitter } from "../output/lines.ts";
 import { Colors } from "./colors.ts";
+import { count, formatDuration, nameWidth, type Write } from "./format.ts";
 import { OutputGroups } from "./grouped.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 // Named apart: a local `Promise` would hide the global type from the docs of the exports.
 const { Promise: SafePromise, TextEncoder } = intrinsics;
-
-/** Where the reporter writes; each call must reach its stream whole, in order. */
-export type Write = (stream: "stdout" | "stderr", data: string | Uint8Array) => void;
 
 /** How task output is shown. */
 export type OutputMode = "prefixed" | "grouped" | "raw";
@@ -354,7 +352,7 @@ export function* reportChunks(report: RunReport, colors: Colors = new Colors(fal
     if (chunk.length >= CHUNK) yield chunk, chunk = "";
   }
   yield chunk +
-    `${tasks.length} task${tasks.length === 1 ? "" : "s"}: ${counts.ok} ok, ` +
+    `${count(tasks.length, "task")}: ${counts.ok} ok, ` +
     (upToDate ? `${upToDate} up to date, ` : "") + `${counts.failed} failed, ` +
     `${counts.skipped} skipped in ${(report.durationMs / 1000).toFixed(2)} s` +
     (report.interrupted ? " (interrupted)" : "") + "\n";
@@ -389,34 +387,4 @@ function failure(t: TaskReport): string {
   if (t.signal) return `killed by ${t.signal}`;
   if (t.exitCode !== undefined) return `exit code ${t.exitCode}`;
   return t.error ?? "";
-}
-
-/**
- * The width of a column of task names: the longest name, within 4 to 40 characters. A loop, not
- * `Math.max(...names)`, which overflows the stack for a few hundred thousand tasks.
- *
- * @example
- * ```ts
- * import { nameWidth } from "./text.ts";
- * nameWidth([{ name: "build" }, { name: "test" }]); // 5
- * ```
- */
-export function nameWidth(rows: Iterable<{ name: string }>): number {
-  let width = 4;
-  for (const row of rows) if (row.name.length > width) width = row.name.length;
-  return Math.min(40, width);
-}
-
-/**
- * A duration as people read it: `12 ms`, `1.50 s`; `-` for none.
- *
- * @example
- * ```ts
- * import { formatDuration } from "./text.ts";
- * formatDuration(1500); // "1.50 s"
- * ```
- */
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return "-";
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
