@@ -133,7 +133,7 @@ export class TextReporter {
       case "ended":
         return this.#ended(event.index, event.task.name, `Ended : ${this.#colors.task(event.task.name)}\n`);
       case "up-to-date":
-        return this.#write("stdout", `Up to date: ${this.#colors.task(event.task.name)}\n`);
+        return this.#put("stdout", `Up to date: ${this.#colors.task(event.task.name)}\n`);
       case "error":
         return this.#put("stderr", `dagrun: ${event.message}\n`);
     }
