@@ -121,6 +121,11 @@ for (const isolation of ["inline", "worker"]) {
         "after skipped",
       ]);
       assert.match(stdout, /4 tasks: 2 ok, 1 failed, 1 skipped/);
+      const npmCache = join(denoDir, "npm", "registry.npmjs.org");
+      assert.ok(existsSync(join(npmCache, "jsonc-parser")), "the npm cache is where this test looks");
+      for (const remoteOnly of ["bullmq", "ioredis"]) {
+        assert.ok(!existsSync(join(npmCache, remoteOnly)), `a local run fetched ${remoteOnly}`);
+      }
     },
   );
 }

@@ -1,7 +1,7 @@
 /**
  * BullMQ, the job queue on Redis that remote execution uses, from npm. Heavy (about half a
  * second to load): only `src/remote/redis.ts` imports it, dynamically, when `--redis` or
- * `dagrun worker` is used. See `src/deps/ajv.ts` for why every npm package is imported from
+ * `dagrun worker` is used. See `src/deps/jsonc_parser.ts` for why every npm package is imported from
  * `src/deps/`.
  *
  * @module

@@ -1,6 +1,6 @@
 /**
  * ioredis, the Redis client BullMQ runs on (a peer dependency of bullmq that it does not
- * install), from npm; loaded with bullmq, only for remote execution. See `src/deps/ajv.ts` for
+ * install), from npm; loaded with bullmq, only for remote execution. See `src/deps/jsonc_parser.ts` for
  * why every npm package is imported from `src/deps/`.
  *
  * @module

@@ -1,6 +1,6 @@
 /**
  * picomatch, the glob matcher, from npm: the loader checks that each `inputs`/`outputs` pattern
- * compiles. See `src/deps/ajv.ts` for why every npm package is imported from `src/deps/`.
+ * compiles. See `src/deps/jsonc_parser.ts` for why every npm package is imported from `src/deps/`.
  *
  * @module
  */

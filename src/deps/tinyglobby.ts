@@ -1,6 +1,6 @@
 /**
  * tinyglobby (fdir's crawler with picomatch's matching), from npm: expands a task's `inputs` and
- * `outputs` patterns. See `src/deps/ajv.ts` for why every npm package is imported from `src/deps/`.
+ * `outputs` patterns. See `src/deps/jsonc_parser.ts` for why every npm package is imported from `src/deps/`.
  *
  * @module
  */

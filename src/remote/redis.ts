@@ -35,10 +35,24 @@ let libraries: Promise<RedisLibraries> | undefined;
  */
 export function loadRedisLibraries(): Promise<RedisLibraries> {
   libraries ??= (async () => {
-    const [bullmq, ioredis] = await Promise.all([import("../deps/bullmq.ts"), import("../deps/ioredis.ts")]);
+    const [bullmq, ioredis] = await Promise.all([
+      import(depsModule("bullmq")) as Promise<typeof import("../deps/bullmq.ts")>,
+      import(depsModule("ioredis")) as Promise<typeof import("../deps/ioredis.ts")>,
+    ]);
     return { Queue: bullmq.Queue, Worker: bullmq.Worker, Redis: ioredis.Redis };
   })();
   return libraries;
+}
+
+/**
+ * The URL of `src/deps/NAME` beside this module, computed so that Deno cannot see the import ahead
+ * of time: a literal specifier puts bullmq and ioredis in the module graph of every start, and a
+ * run from a URL then downloads their 17 MB tree even for `--version` and resolves it at every
+ * start after. The extension is this module's own (`.ts` from source, `.js` in the npm build).
+ */
+function depsModule(name: string): string {
+  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+  return new URL(`../deps/${name}${ext}`, import.meta.url).href;
 }
 
 /**
