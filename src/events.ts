@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { StopCause } from "./executors/types.ts";
 import type { Task } from "./task.ts";
 
 /** A task's final status. */
@@ -44,6 +45,11 @@ export interface TaskReport {
   reason?: string;
   /** True when the task was stopped because its `timeout` passed (`error` says after how long). */
   timedOut?: boolean;
+  /**
+   * Why dagrun stopped the task, when it did (`error` says it in words). Not in the JSON report,
+   * where `error` and `timedOut` say it.
+   */
+  stopped?: StopCause;
   /** How many times the task ran, for a task allowed retries or one re-run after its worker was lost. */
   attempts?: number;
   /** For a task run by a remote worker: how long it waited in the queue before a worker started it, in ms. */

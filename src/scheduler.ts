@@ -12,7 +12,7 @@ import type { RunEvent, RunReport, TaskReport } from "./events.ts";
 import { describeError, evalExecutor, taskOfError } from "./executors/eval.ts";
 import { execExecutor } from "./executors/exec.ts";
 import { guardExits } from "./executors/exit_guard.ts";
-import type { Executor, Outcome } from "./executors/types.ts";
+import type { Executor, Outcome, StopCause } from "./executors/types.ts";
 import { Attempt } from "./attempt.ts";
 import { TaskGraph } from "./graph.ts";
 import { ReadyQueue } from "./ready_queue.ts";
@@ -201,7 +201,8 @@ class Run {
   #running = 0;
   #finished = 0;
   #interrupted = false;
-  /** Why running tasks were told to stop: the error they end with. */
+  /** Why running tasks were told to stop, and the error they end with. */
+  #stopCause: StopCause = "interrupted";
   #stopReason = "interrupted";
   /** Tasks skipped through `options.skip` (and their dependents): they do not make a run fail. */
   #skippedAsAsked = 0;
@@ -445,8 +446,8 @@ class Run {
       if (o.reruns) this.#remote.get(i)!.reruns += o.reruns;
       const first = startMs ?? begunMs!;
       if (o.ok) return this.#end(i, first, o, n);
-      if (timedOut) o = { ...o, error: `timed out after ${timeout} s`, timedOut: true };
-      else if (this.#stop.signal.aborted) o = { ...o, error: this.#stopReason };
+      if (timedOut) o = { ...o, error: `timed out after ${timeout} s`, stopped: "timeout" };
+      else if (this.#stop.signal.aborted) o = { ...o, error: this.#stopReason, stopped: this.#stopCause };
       if (n < attempts && !this.#stop.signal.aborted) this.#retry(i, n, attempts, first, o);
       else this.#end(i, first, o, n);
     };
@@ -494,8 +495,11 @@ class Run {
     };
     if (outcome.exitCode !== undefined) report.exitCode = outcome.exitCode;
     if (outcome.signal !== undefined) report.signal = outcome.signal;
-    if (!outcome.ok) report.error = outcome.error ?? "failed";
-    if (outcome.timedOut) report.timedOut = true;
+    if (!outcome.ok) {
+      report.error = outcome.error ?? "failed";
+      if (outcome.stopped) report.stopped = outcome.stopped;
+      if (outcome.stopped === "timeout") report.timedOut = true;
+    }
     const remote = this.#remote.get(i);
     if ((task.retries ?? this.#retries) > 0 || remote?.reruns) {
       report.attempts = attempt + (remote?.reruns ?? 0);
@@ -551,6 +555,7 @@ class Run {
     this.#notStarting = `not started: ${name} failed (on-failure: ${this.#onFailure})`;
     this.#skipWaiting(this.#notStarting);
     if (this.#onFailure === "kill") {
+      this.#stopCause = "policy";
       this.#stopReason = `stopped: ${name} failed (on-failure: kill)`;
       this.#stopRunning();
     }
@@ -596,6 +601,7 @@ class Run {
   #interrupt(): void {
     if (this.#interrupted) return;
     this.#interrupted = true;
+    this.#stopCause = "interrupted";
     this.#stopReason = "interrupted";
     this.#stopRunning();
     this.#queue?.drain();

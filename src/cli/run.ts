@@ -13,7 +13,7 @@ import type { TaskGraph } from "../graph.ts";
 import type { TaskFile } from "../load.ts";
 import { builtinExecutors, type FailurePolicy, run, type RunOptions } from "../scheduler.ts";
 import { type ColorMode, Colors, useColor } from "../report/colors.ts";
-import { outputPathProblem, writeJsonFile } from "../report/json.ts";
+import { jsonReport, outputPathProblem, writeJsonFile } from "../report/json.ts";
 import type { StatusLine } from "../report/status.ts";
 import { type OutputMode, TextReporter } from "../report/text.ts";
 import type { TraceRecorder } from "../report/trace.ts";
@@ -195,7 +195,7 @@ async function runWith(
     written = await writeFile(io, "--trace", o.trace, () => reporters.trace!.trace());
   }
   if (o.reportJson !== undefined) {
-    written = await writeFile(io, "--report-json", o.reportJson, () => report) && written;
+    written = await writeFile(io, "--report-json", o.reportJson, () => jsonReport(report)) && written;
   }
   const writeError = io.writeError?.();
   if (writeError) io.write("stderr", `dagrun: ${writeError.message}\n`);

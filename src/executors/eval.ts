@@ -8,7 +8,7 @@ import { Writable } from "node:stream";
 import { formatWithOptions } from "node:util";
 import type { Task } from "../task.ts";
 import { IMPORT_NAME, importFrom, renameImports } from "./snippet_imports.ts";
-import type { Executor, ExecutorContext, Outcome } from "./types.ts";
+import { type Executor, type ExecutorContext, INTERRUPTED, type Outcome } from "./types.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 const { Promise, TextEncoder, queueMicrotask } = intrinsics;
@@ -186,7 +186,6 @@ function runPending(): void {
 }
 
 const OK: Outcome = Object.freeze({ ok: true });
-const INTERRUPTED: Outcome = Object.freeze({ ok: false, error: "interrupted" });
 
 /**
  * Runs `task.arguments` as the body of an async function with `console` (attributed to the task)

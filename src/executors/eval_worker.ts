@@ -11,7 +11,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Task } from "../task.ts";
 import { snippetFailure } from "./eval.ts";
-import type { Executor, ExecutorContext, Outcome } from "./types.ts";
+import { type Executor, type ExecutorContext, INTERRUPTED, type Outcome } from "./types.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 const { Promise } = intrinsics;
@@ -64,7 +64,7 @@ const waiting: (() => void)[] = [];
  * ```
  */
 export const workerEvalExecutor: Executor = async (task: Task, ctx: ExecutorContext): Promise<Outcome> => {
-  if (!await threadSlot(ctx)) return { ok: false, error: "interrupted" };
+  if (!await threadSlot(ctx)) return INTERRUPTED;
   try {
     return await inThread(task, ctx);
   } finally {
@@ -107,7 +107,7 @@ function inThread(task: Task, ctx: ExecutorContext): Promise<Outcome> {
       else void worker.terminate();
       resolve(outcome);
     };
-    const off = ctx.onStop(() => finish({ ok: false, error: "interrupted" }));
+    const off = ctx.onStop(() => finish(INTERRUPTED));
     worker.on("message", (m: ThreadMessage) => {
       if (m.type === "output") ctx.output(m.stream, m.data);
       else finish(m.outcome, true);

@@ -8,7 +8,7 @@ import process from "node:process";
 import { chooseSpawn, type ShellProcess } from "../spawn/mod.ts";
 import { startShell } from "../spawn/queue.ts";
 import type { Task } from "../task.ts";
-import type { Executor, ExecutorContext, Outcome } from "./types.ts";
+import { type Executor, type ExecutorContext, INTERRUPTED, type Outcome } from "./types.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 const { Promise, setTimeout, clearTimeout } = intrinsics;
@@ -63,7 +63,7 @@ async function runExec(task: Task, ctx: ExecutorContext): Promise<Outcome> {
     if (problem) return { ok: false, error: `working directory ${ctx.cwd} ${problem}` };
     throw e;
   }
-  if (!proc) return { ok: false, error: "interrupted" };
+  if (!proc) return INTERRUPTED;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const terminate = () => {
     proc.kill("SIGTERM");
@@ -84,7 +84,7 @@ async function runExec(task: Task, ctx: ExecutorContext): Promise<Outcome> {
     // the run ends, whether or not it still holds the task's output open.
     if (!drained || groupAlive(proc.pid)) ctx.defer(() => stopGroup(proc, ctx));
     if (ctx.signal.aborted) {
-      return { ok: false, error: "interrupted", ...(signal ? { signal } : { exitCode: code! }) };
+      return { ...INTERRUPTED, ...(signal ? { signal } : { exitCode: code! }) };
     }
     if (signal) return { ok: false, signal, error: `killed by ${signal}` };
     return code === 0

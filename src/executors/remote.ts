@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import type { Queue } from "../deps/bullmq.ts";
 import type { Redis } from "../deps/ioredis.ts";
 import type { Task } from "../task.ts";
-import type { Executor, ExecutorContext, Outcome } from "./types.ts";
+import { type Executor, type ExecutorContext, INTERRUPTED, type Outcome } from "./types.ts";
 import {
   type ControlMessage,
   DEFAULT_QUEUE,
@@ -195,7 +195,7 @@ class Coordinator implements Remote {
     this.#client.publish(this.#keys.control, JSON.stringify(message)).catch(() => {});
     if (pending.worker !== undefined) return;
     this.#queue.remove(job).then((removed) => {
-      if (removed && pending.worker === undefined) pending.done({ ok: false, error: "interrupted" });
+      if (removed && pending.worker === undefined) pending.done(INTERRUPTED);
     }, () => {});
   }
 

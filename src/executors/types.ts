@@ -82,14 +82,46 @@ export interface Outcome {
   signal?: string;
   /** Why the task failed, in one line. */
   error?: string;
-  /** Set by the scheduler when the task was stopped because its `timeout` passed. */
-  timedOut?: boolean;
+  /**
+   * Set when the task ended because it was told to stop (`ExecutorContext.signal`). An executor
+   * says `interrupted` ({@linkcode INTERRUPTED}); the scheduler, which knows why it stopped the
+   * task, puts the {@linkcode StopCause} here and its message in `error`.
+   */
+  stopped?: StopCause;
   /**
    * How many more times the executor ran the task on its own because the machine running it was
    * lost (a remote worker killed mid-task); they count in the report's `attempts`.
    */
   reruns?: number;
 }
+
+/**
+ * Why dagrun stopped a task: the run was cancelled (`interrupted`), another task failed under
+ * `on-failure: kill` (`policy`), or the task's `timeout` passed (`timeout`).
+ *
+ * @example
+ * ```ts
+ * import type { StopCause } from "./types.ts";
+ * const cause: StopCause = "timeout";
+ * ```
+ */
+export type StopCause = "interrupted" | "policy" | "timeout";
+
+/**
+ * The outcome of a task its executor stopped because `ExecutorContext.signal` aborted; spread it
+ * to add the exit code or signal the process ended with.
+ *
+ * @example
+ * ```ts
+ * import { INTERRUPTED, type Outcome } from "./types.ts";
+ * const killed: Outcome = { ...INTERRUPTED, signal: "SIGTERM" };
+ * ```
+ */
+export const INTERRUPTED: Outcome = Object.freeze({
+  ok: false,
+  stopped: "interrupted",
+  error: "interrupted",
+});
 
 /**
  * Runs one task. A thrown error or rejection counts as a failure with its message.

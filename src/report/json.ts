@@ -9,7 +9,7 @@ import { accessSync, constants, realpathSync, statSync } from "node:fs";
 import { lstat, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
-import type { RunReport } from "../events.ts";
+import type { RunReport, TaskReport } from "../events.ts";
 
 /**
  * Writes `report` as JSON to `path`, as {@linkcode writeJsonFile} does.
@@ -22,7 +22,26 @@ import type { RunReport } from "../events.ts";
  * ```
  */
 export function writeJsonReport(path: string, report: RunReport): Promise<void> {
-  return writeJsonFile(path, report);
+  return writeJsonFile(path, jsonReport(report));
+}
+
+/**
+ * The report as its JSON file has it: without the tasks' `stopped`, which `error` and `timedOut`
+ * say there. The tasks that were not stopped, nearly all, are not copied.
+ *
+ * @example
+ * ```ts
+ * import { jsonReport } from "./json.ts";
+ * const report = jsonReport({ ok: true, interrupted: false, durationMs: 1, tasks: [] });
+ * ```
+ */
+export function jsonReport(report: RunReport): RunReport {
+  if (!report.tasks.some((t) => t.stopped)) return report;
+  return { ...report, tasks: report.tasks.map((t) => t.stopped ? withoutStopCause(t) : t) };
+}
+
+function withoutStopCause({ stopped: _, ...task }: TaskReport): TaskReport {
+  return task;
 }
 
 /**

@@ -381,7 +381,7 @@ export function detail(t: TaskReport): string {
 
 function failure(t: TaskReport): string {
   // Stopped by dagrun (timeout, Ctrl-C, failure policy): the reason first, the signal it took.
-  if (t.timedOut || t.error === "interrupted" || t.error?.startsWith("stopped:")) {
+  if (t.stopped) {
     return t.signal ? `${t.error} (${t.signal})` : t.error!;
   }
   if (t.signal) return `killed by ${t.signal}`;
