@@ -39,6 +39,7 @@ test("timeout: a child that ignores SIGTERM is killed by SIGKILL after the grace
   const t = byName.stubborn;
   assert.equal(t.status, "failed");
   assert.equal(t.timedOut, true);
+  assert.equal(t.stopped, "timeout");
   assert.equal(t.error, "timed out after 0.3 s");
   assert.equal(t.signal, "SIGKILL");
   assert.ok(t.durationMs! >= 550 && t.durationMs! < 10_000, `took ${t.durationMs} ms`);
@@ -165,6 +166,8 @@ test("on-failure kill: running tasks are stopped too, and the run is a failure, 
   assert.equal(report.ok, false);
   assert.equal(byName.running.status, "failed");
   assert.equal(byName.running.error, "stopped: fails failed (on-failure: kill)");
+  assert.equal(byName.running.stopped, "policy");
+  assert.equal(byName.fails.stopped, undefined);
   assert.equal(byName.running.signal, "SIGTERM");
   assert.ok(byName.running.durationMs! < 10_000);
   assert.equal(byName.later.status, "skipped");

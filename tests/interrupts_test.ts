@@ -123,6 +123,7 @@ print(os.waitstatus_to_exitcode(status))
   assert.equal(written.interrupted, true);
   assert.equal(written.tasks[0].status, "failed");
   assert.equal(written.tasks[0].error, "interrupted");
+  assert.equal("stopped" in written.tasks[0], false, "the JSON report keeps its fields");
   assert.ok(!isAlive(Number(readFileSync(pidFile, "utf8"))), "the task's shell is gone");
 });
 

@@ -150,6 +150,7 @@ test("abort: running tasks fail as interrupted, unstarted ones are skipped, noth
   assert.equal(report.ok, false);
   assert.equal(r.running.status, "failed");
   assert.equal(r.running.error, "interrupted");
+  assert.equal(r.running.stopped, "interrupted");
   assert.equal(r.waiting.status, "skipped");
   assert.equal(r.waiting.reason, "interrupted");
   assert.equal(r.done.status, "ok");
