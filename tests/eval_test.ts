@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { run, type RunEvent, type Task } from "../mod.ts";
-import { taskOfError } from "../src/executors/eval.ts";
+import { compile, isSharedCode } from "../src/executors/snippet_compile.ts";
+import { taskOfError } from "../src/executors/snippet_errors.ts";
 
 const ev = (name: string, code: string, ...dependencies: string[]): Task => ({
   name,
@@ -135,4 +136,15 @@ test("a late error from code that several tasks share is not pinned on one of th
   assert.equal(taskOfError(thrown("A")), "alone");
   await run([ev("one", late("B")), ev("two", late("B"))]);
   assert.equal(taskOfError(thrown("B")), undefined);
+});
+
+test("compile cache: code shared by two tasks is known as shared until the cache is cleared", () => {
+  const code = "return 'shared-code-of-two-tasks'";
+  compile(ev("first owner", code));
+  assert.equal(isSharedCode("first owner"), false);
+  assert.equal(compile(ev("second user", code)), compile(ev("first owner", code)), "compiled once");
+  assert.equal(isSharedCode("first owner"), true);
+  // 1024 other snippets fill the cache: it is cleared, and what it knew of sharing with it.
+  for (let i = 0; i < 1024; i++) compile(ev(`filler ${i}`, `return ${i}`));
+  assert.equal(isSharedCode("first owner"), false);
 });

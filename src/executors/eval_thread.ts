@@ -7,7 +7,9 @@
 import process from "node:process";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Task } from "../task.ts";
-import { compile, describeError, snippetFailure, taskConsole } from "./eval.ts";
+import { compile } from "./snippet_compile.ts";
+import { taskConsole } from "./snippet_console.ts";
+import { describeError, snippetFailure } from "./snippet_errors.ts";
 import { importFrom } from "./snippet_imports.ts";
 import type { ThreadMessage } from "./eval_worker.ts";
 import type { Outcome } from "./types.ts";

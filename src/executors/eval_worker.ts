@@ -10,7 +10,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Task } from "../task.ts";
-import { snippetFailure } from "./eval.ts";
+import { snippetFailure } from "./snippet_errors.ts";
 import { type Executor, type ExecutorContext, INTERRUPTED, type Outcome } from "./types.ts";
 import { intrinsics } from "../intrinsics.ts";
 

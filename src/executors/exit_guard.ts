@@ -7,7 +7,8 @@
  * @module
  */
 import process from "node:process";
-import { SnippetExit, SOURCE_PREFIX } from "./eval.ts";
+import { SOURCE_PREFIX } from "./snippet_compile.ts";
+import { SnippetExit } from "./snippet_errors.ts";
 
 type Exit = (code?: number | string | null) => never;
 
