@@ -3,9 +3,10 @@
  *
  * @module
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import process from "node:process";
 import { chooseSpawn, type ShellProcess } from "../spawn/mod.ts";
+import { processes } from "../spawn/proc.ts";
 import { startShell } from "../spawn/queue.ts";
 import type { Task } from "../task.ts";
 import { type Executor, type ExecutorContext, INTERRUPTED, type Outcome } from "./types.ts";
@@ -130,23 +131,10 @@ function groupAlive(pid: number): boolean {
  * hold the run for the whole grace.
  */
 function groupHasLiving(pgid: number): boolean {
-  let entries: string[];
   try {
-    entries = readdirSync("/proc");
+    for (const p of processes()) if (p.pgrp === pgid && p.state !== "Z") return true;
   } catch {
-    return true;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
-    } catch {
-      continue; // gone meanwhile
-    }
-    // After the command name in parentheses: state, ppid, pgrp.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 3);
-    if (Number(pgrp) === pgid && state !== "Z") return true;
+    return true; // no /proc to ask: signal 0 found the group
   }
   return false;
 }

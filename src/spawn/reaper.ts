@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { readdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { intrinsics } from "../intrinsics.ts";
+import { processes } from "./proc.ts";
 
 const { Promise, setTimeout } = intrinsics;
 
@@ -99,17 +99,7 @@ export async function stopAdopted(graceMs: number): Promise<number[]> {
 /** This process's children, from /proc: pid, and whether it is a zombie. */
 function children(): [number, boolean][] {
   const found: [number, boolean][] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
-    } catch {
-      continue; // gone meanwhile
-    }
-    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 2);
-    if (Number(ppid) === process.pid) found.push([Number(entry), state === "Z"]);
-  }
+  for (const p of processes()) if (p.ppid === process.pid) found.push([p.pid, p.state === "Z"]);
   return found;
 }
 
