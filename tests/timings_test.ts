@@ -67,7 +67,7 @@ test("the report ends with the critical path as it happened; --timings adds each
   assert.equal(result.code, 0, result.stderr);
   const tail = result.stdout.slice(result.stdout.indexOf("\nCritical path:"));
   const m = tail.match(
-    /^\nCritical path: 2 tasks, (\S+ s) of work bounded the (\S+ s) run\n {2}long +1\.\d\d s\n {2}last +\d+ ms\n/,
+    /^\nCritical path: 2 tasks, (\S+ s) of work bounded the (\S+ s) run\n {2}long +1\.\d\d s\n {2}last +\d+ ms( {2}\(started \d+ ms after it could\))?\n/,
   );
   assert.ok(m, tail);
   const report = readJson(reportPath);
@@ -81,11 +81,12 @@ test("the report ends with the critical path as it happened; --timings adds each
     ]),
   );
   assert.deepEqual(Object.keys(slack), ["long", "short", "last", "side", "after"]);
-  assert.ok(slack.long < 50 && slack.last < 50, JSON.stringify(slack));
+  // On a loaded machine last may start some tens of ms after long ends (the path then says so).
+  assert.ok(slack.long < 200 && slack.last < 200, JSON.stringify(slack));
   // short ended at about 0.2 s but was needed only at about 1 s; the side branch had about 1.3 s.
-  assert.ok(slack.short > 500 && slack.short < 1100, `short slack ${slack.short}`);
-  assert.ok(slack.after > 1000 && slack.after < 1600, `after slack ${slack.after}`);
-  assert.ok(Math.abs(slack.side - slack.after) < 50, "side could end as late as after's latest start");
+  assert.ok(slack.short > 500 && slack.short < 2000, `short slack ${slack.short}`);
+  assert.ok(slack.after > 1000 && slack.after < 2500, `after slack ${slack.after}`);
+  assert.ok(Math.abs(slack.side - slack.after) < 200, "side could end as late as after's latest start");
   assert.match(tail, /^ {2}long .* critical path$/m);
   assert.doesNotMatch(tail, /^ {2}short .* critical path$/m);
 });
