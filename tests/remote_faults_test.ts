@@ -211,6 +211,24 @@ describe("remote execution: faults", { skip: skipWithoutRedis }, () => {
 });
 
 describe("remote execution: Redis lost", { skip: skipWithoutRedis }, () => {
+  test("a worker told to stop while Redis is gone still ends, and says why", async () => {
+    const redis = await startRedis();
+    const w = await startWorker(redis.url, ["--slots", "1", "--grace", "1"]);
+    try {
+      await redis.stop();
+      const signalled = Date.now();
+      sendSignal(w.pid, "SIGTERM");
+      assert.ok(
+        await waitFor(() => !isAlive(w.pid), 60_000),
+        `still running 60 s after SIGTERM:\n${w.log()}`,
+      );
+      assert.ok(Date.now() - signalled < 40_000, `ended ${Date.now() - signalled} ms after SIGTERM`);
+      assert.match(w.log(), /Redis .*does not answer/);
+    } finally {
+      await w.stop(1000);
+    }
+  });
+
   test("Redis killed mid-run: outstanding tasks fail within 30 s naming Redis, report, exit 1", async () => {
     const redis = await startRedis();
     const w = await startWorker(redis.url, ["--slots", "1"]);

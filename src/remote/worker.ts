@@ -262,13 +262,22 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     for (const task of running.values()) task.attempt.kill();
   };
   options.killSignal?.addEventListener("abort", () => (handBack(running), kill()), { once: true });
-  await worker.close();
+  // Closing waits for Redis to take the last updates, and a Redis that is gone never does (its
+  // commands wait for a connection): past the grace and the time a coordinator allows Redis to
+  // be silent, the worker stops its tasks and ends without handing them back.
+  try {
+    await within(worker.close(), (options.graceMs ?? 10_000) + TIMING.aliveMs);
+  } catch {
+    options.log(`Redis at ${options.target.display} does not answer: stopping without handing tasks back`);
+    kill();
+  }
   clearTimeout(grace);
   for (const timer of timers) clearInterval(timer);
-  await client.zrem(keys.workers, name).catch(() => {});
-  await client.hdel(`${keys.workers}:info`, name).catch(() => {});
+  const bounded = (command: Promise<unknown>) => within(command, TIMING.aliveCheckMs).catch(() => {});
+  await bounded(client.zrem(keys.workers, name));
+  await bounded(client.hdel(`${keys.workers}:info`, name));
   subscriber.disconnect();
-  await client.quit().catch(() => {});
+  await bounded(client.quit());
   client.disconnect();
 }
 
