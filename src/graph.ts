@@ -166,7 +166,7 @@ export class TaskGraph {
             hint: `remove "${name}" from its dependencies`,
           });
         } else if (d === undefined) {
-          const guess = suggestions-- > 0 ? closest(name, index.keys()) : undefined;
+          const guess = suggestions-- > 0 ? closest(name, namesBut(index.keys(), task.name)) : undefined;
           problems.push({
             message: `unknown dependency ${JSON.stringify(name)}`,
             task: task.name,
@@ -294,4 +294,9 @@ function cyclePath(names: string[]): string {
   if (names.length <= CYCLE_SHOWN + 2) return [...names, names[0]].join(" -> ");
   const left = names.length - CYCLE_SHOWN - 1;
   return [...names.slice(0, CYCLE_SHOWN), `… ${left} more …`, names.at(-1), names[0]].join(" -> ");
+}
+
+/** `names` without `own`: a task's own name is no fix for its dependencies, it cannot depend on itself. */
+function* namesBut(names: Iterable<string>, own: string): Generator<string> {
+  for (const name of names) if (name !== own) yield name;
 }
