@@ -223,7 +223,9 @@ describe("remote execution: Redis lost", { skip: skipWithoutRedis }, () => {
         `still running 60 s after SIGTERM:\n${w.log()}`,
       );
       assert.ok(Date.now() - signalled < 40_000, `ended ${Date.now() - signalled} ms after SIGTERM`);
-      assert.match(w.log(), /Redis .*does not answer/);
+      // Whether closing gives up on a silent Redis or learns at once that it is refused
+      // (ioredis on Node sometimes rejects the pending commands at once), the log says why.
+      assert.match(w.log(), /Redis .*does not answer|redis: connection refused/);
     } finally {
       await w.stop(1000);
     }
