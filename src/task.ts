@@ -31,7 +31,10 @@ export interface Task {
   retries?: number;
   /** Seconds before the first retry, doubled for each further one. Default: 1. */
   retryDelay?: number;
-  /** Working directory of an exec task, relative to `RunOptions.cwd`. Default: `RunOptions.cwd`. */
+  /**
+   * Working directory of an exec task, relative to `RunOptions.baseDir` (the command line sets the
+   * task file's folder). Default: dagrun's current directory.
+   */
   cwd?: string;
   /** Environment variables of an exec task, merged over dagrun's own. Default: none. */
   env?: Record<string, string>;

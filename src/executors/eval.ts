@@ -53,10 +53,10 @@ const OK: Outcome = Object.freeze({ ok: true });
 
 /**
  * Runs `task.arguments` as the body of an async function with `console` (attributed to the task)
- * and `signal` (aborted when the run is cancelled) in scope; globals are shared with dagrun, as
- * the assignment's in-process `exec` shares them. A thrown error, a rejection or a syntax error
- * fails the task and its stack is printed on the task's stderr. When the run is cancelled the task
- * fails at once as `interrupted`, whether or not the snippet heeds `signal`.
+ * and `signal` (aborted when the run is cancelled) in scope; globals are shared with dagrun and
+ * the other inline snippets (`workerEvalExecutor` keeps them apart). A thrown error, a rejection
+ * or a syntax error fails the task and its stack is printed on the task's stderr. When the run is
+ * cancelled the task fails at once as `interrupted`, whether or not the snippet heeds `signal`.
  *
  * @example
  * ```ts

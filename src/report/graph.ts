@@ -1,6 +1,6 @@
 /**
  * The dependency graph as Graphviz DOT or Mermaid text: an arrow from each task to each task it
- * depends on (as in the assignment's picture), nodes filled by status when a finished run's
+ * depends on (the direction of `dependencies`), nodes filled by status when a finished run's
  * statuses are given.
  *
  * @module
@@ -11,7 +11,10 @@ import type { TaskGraph } from "../graph.ts";
 /** Graph export formats. */
 export type GraphFormat = "dot" | "mermaid";
 
-/** Fill colours by status: the same green, red and grey as the terminal report. */
+/**
+ * Fill colours by status: green ok and red failed, as in the terminal report; skipped is grey, a task
+ * that did not run (the terminal report shows skipped in yellow).
+ */
 const FILL: Record<TaskStatus, string> = { ok: "#b7e4b7", failed: "#f4a6a6", skipped: "#d9d9d9" };
 
 /**
