@@ -10,7 +10,8 @@
  * - writes `npm/package.json`, whose dependencies are the `npm:` specifiers' names and ranges
  *   (each must equal the range in the project's package.json, which installs them for tsc and
  *   for Deno's `node_modules`), copies README,
- *   LICENSE and the JSON schema, and shows what `npm pack` would publish.
+ *   LICENSE, CONTRIBUTING.md and `docs/` (so that the README's links work inside the package and
+ *   on npmjs.com) and the JSON schema, and shows what `npm pack` would publish.
  *
  * The compiled tests stay in `npm/tests/` for `deno task test:node` but are not published.
  *
@@ -66,8 +67,11 @@ const TSC_OPTIONS = [
   outDir,
 ];
 
-/** Files the package publishes besides package.json, README and LICENSE (npm adds those). */
-const FILES = ["mod.js", "mod.d.ts", "cli.js", "src/", "schema/"];
+/**
+ * Files the package publishes besides package.json, README and LICENSE (npm adds those). The
+ * documentation goes along: the README links to it.
+ */
+const FILES = ["mod.js", "mod.d.ts", "cli.js", "src/", "schema/", "docs/", "CONTRIBUTING.md"];
 
 /** Options of {@linkcode buildNpm}. */
 export interface BuildOptions {
@@ -137,6 +141,8 @@ export function buildNpm(options: BuildOptions = {}): string {
   );
   cpSync(join(root, "README.md"), join(outDir, "README.md"));
   cpSync(join(root, "LICENSE"), join(outDir, "LICENSE"));
+  cpSync(join(root, "CONTRIBUTING.md"), join(outDir, "CONTRIBUTING.md"));
+  cpSync(join(root, "docs"), join(outDir, "docs"), { recursive: true });
   cpSync(join(root, "schema"), join(outDir, "schema"), { recursive: true });
 
   if (options.dryRunPack ?? true) exec("npm pack", "npm", ["pack", "--dry-run"], outDir);

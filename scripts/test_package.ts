@@ -18,10 +18,11 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, join, posix } from "node:path";
 import process from "node:process";
 import { VERSION } from "../src/version.ts";
 import { isAlive, waitFor } from "../tests/_helpers.ts";
+import { relativeLinks } from "../tests/_markdown.ts";
 import { buildNpm, outDir, root } from "./build_npm.ts";
 
 interface Result {
@@ -164,6 +165,15 @@ if (import.meta.main) {
     assert.ok(!files.some((f) => f.startsWith("tests/")), "the compiled tests are not published");
     for (const f of ["cli.js", "mod.js", "mod.d.ts", "README.md", "LICENSE", "schema/tasks.schema.json"]) {
       assert.ok(files.includes(f), `the package holds ${f}`);
+    }
+    // The README's links, and the documentation's, lead to files of the package.
+    for (const page of files.filter((f) => f.endsWith(".md"))) {
+      for (const link of relativeLinks(readFileSync(join(outDir, page), "utf8"))) {
+        const target = link.split("#")[0];
+        if (!target) continue;
+        const path = posix.normalize(posix.join(posix.dirname(page), decodeURIComponent(target)));
+        assert.ok(files.includes(path), `${page} links to ${link}, which the package holds`);
+      }
     }
 
     const app = join(dir, "app");

@@ -130,7 +130,7 @@ print(os.waitstatus_to_exitcode(status))
 test(
   "processes that leave their group with setsid are stopped when the run ends (Deno on Linux: a subreaper)",
   {
-    // Node has no FFI to call prctl: there such processes are not contained (README, Interrupting).
+    // Node has no FFI to call prctl: there such processes are not contained (docs/cli.md, Interrupting).
     skip: !isDeno || process.platform !== "linux" ? "needs Deno's FFI on Linux" : false,
   },
   async () => {

@@ -36,7 +36,7 @@ test("deno.json exports mod.ts as the package and cli.ts as ./cli", () => {
 });
 
 test(
-  "deno publish --dry-run: no slow types, only mod.ts, cli.ts, src/, schema/, README, LICENSE",
+  "deno publish --dry-run: no slow types, only mod.ts, cli.ts, src/, schema/, docs/, README, CONTRIBUTING, LICENSE",
   { skip: !isDeno && "publishing to JSR is done with Deno" },
   () => {
     const result = spawnSync(process.execPath, ["publish", "--dry-run", "--allow-dirty"], {
@@ -61,10 +61,12 @@ test(
       .map((l) => l.slice(rootUrl.length, l.lastIndexOf(" (")));
     assert.ok(files.length > 10, output);
     const outside = files.filter((f) =>
-      !["mod.ts", "cli.ts", "README.md", "LICENSE", "deno.json"].includes(f) && !/^(src|schema)\//.test(f)
+      !["mod.ts", "cli.ts", "README.md", "CONTRIBUTING.md", "LICENSE", "deno.json"].includes(f) &&
+      !/^(src|schema|docs)\//.test(f)
     );
     assert.deepEqual(outside, []);
-    for (const f of ["mod.ts", "cli.ts", "src/load.ts", "schema/tasks.schema.json", "README.md", "LICENSE"]) {
+    const published = ["mod.ts", "cli.ts", "src/load.ts", "schema/tasks.schema.json", "docs/cli.md"];
+    for (const f of [...published, "README.md", "CONTRIBUTING.md", "LICENSE"]) {
       assert.ok(files.includes(f), `${f} is published: ${files.join(" ")}`);
     }
   },

@@ -45,7 +45,7 @@ type Stream = "stdout" | "stderr";
 
 /**
  * An unfinished line longer than this is not held whole: its task takes the stream, and the line
- * goes out as it comes, until its newline (see "Lines are never split" in the README).
+ * goes out as it comes, until its newline (see "Lines are never split" in docs/cli.md).
  */
 export const LINE_HOLD_BYTES = 64 * 1024;
 
