@@ -2,7 +2,16 @@
  * Incremental runs through the CLI on real files: what runs, what is up to date, and why.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { type CliResult, readJson, runCli, sendSignal, tempDir } from "./_helpers.ts";
@@ -113,6 +122,33 @@ test("touching an input without changing it runs nothing; changing it runs its t
   // A new file that the pattern matches is a change too.
   write(dir, "src/c.txt", "c\n");
   assert.deepEqual((await dagrun(dir)).ran, ["count", "gen"]);
+});
+
+test("the folder listings kept between runs see a new, a removed and a renamed input", async () => {
+  const dir = project(chain, { "src/a.txt": "a\n", "src/b.txt": "b\n" });
+  // Folders old enough to be trusted, so that the next runs answer the glob from its cache.
+  const age = () => {
+    const then = new Date(Date.now() - 60_000);
+    for (const folder of [dir, join(dir, "src"), join(dir, "out")]) utimesSync(folder, then, then);
+  };
+  assert.deepEqual((await dagrun(dir)).ran, ["count", "gen"]);
+  age();
+  assert.deepEqual((await dagrun(dir)).upToDate, ["count", "gen"]);
+  assert.ok(existsSync(join(dir, ".dagrun/globs")));
+  write(dir, "src/c.txt", "c\n");
+  const added = await dagrun(dir, "--dry-run");
+  assert.match(added.stdout, /gen .*\(input src\/c\.txt is new\)/);
+  assert.deepEqual((await dagrun(dir)).ran, ["count", "gen"]);
+  assert.equal(readFileSync(join(dir, "out/count.txt"), "utf8"), "3\n");
+  age();
+  assert.deepEqual((await dagrun(dir)).ran, []);
+  rmSync(join(dir, "src/a.txt"));
+  assert.deepEqual((await dagrun(dir)).ran, ["count", "gen"]);
+  age();
+  assert.deepEqual((await dagrun(dir)).ran, []);
+  renameSync(join(dir, "src/b.txt"), join(dir, "src/d.txt"));
+  const renamed = await dagrun(dir, "--dry-run");
+  assert.match(renamed.stdout, /gen .*\(input src\/d\.txt is new\)/);
 });
 
 test("early cutoff: a step that re-ran but left byte-identical outputs does not wake its dependents", async () => {

@@ -15,7 +15,7 @@ import { type FileStat, statFile } from "../runtime/stat.ts";
  * timestamp tick (1 s on some file systems) without its stat showing it: such a hash is kept but
  * not trusted, so the next run reads the file again (git's "racily clean" entries).
  */
-const RACY_MS = 1000;
+export const RACY_MS = 1000;
 
 /** Files up to this size are read whole; bigger ones in chunks of it, so memory stays flat. */
 const CHUNK = 4 * 1024 * 1024;

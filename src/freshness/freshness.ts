@@ -13,11 +13,11 @@
  */
 import { mkdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { glob } from "../deps/tinyglobby.ts";
 import type { TaskGraph } from "../graph.ts";
 import type { FreshnessGate } from "../scheduler.ts";
 import type { Task } from "../task.ts";
 import { FileHashes, hashText } from "./file_hashes.ts";
+import { GlobCache } from "./glob_cache.ts";
 import { type DefinitionPart, StateLog, type TaskRecord } from "./state_log.ts";
 
 /**
@@ -49,6 +49,8 @@ export interface FreshnessOptions {
 const STATE_FILE = "state.jsonl";
 /** The file-hash cache's name in the state folder. */
 const HASHES_FILE = "file-hashes.json";
+/** The glob cache's name in the state folder. */
+const GLOBS_FILE = "globs";
 
 /**
  * The freshness of the tasks of one graph, for one run: pass it as `RunOptions.freshness`, then
@@ -69,6 +71,7 @@ export class Freshness implements FreshnessGate {
   readonly #options: FreshnessOptions;
   readonly #log: StateLog;
   readonly #hashes: FileHashes;
+  readonly #globs: GlobCache;
   readonly #ignoreState: string[];
   /** Per task: the record its run would leave (fingerprint and inputs), made by `check`. */
   readonly #pending: (TaskRecord | undefined)[];
@@ -85,6 +88,7 @@ export class Freshness implements FreshnessGate {
     if (!options.predict) mkdirSync(options.stateDir, { recursive: true });
     this.#log = StateLog.open(join(options.stateDir, STATE_FILE), options.warn);
     this.#hashes = FileHashes.load(join(options.stateDir, HASHES_FILE), options.warn);
+    this.#globs = GlobCache.load(join(options.stateDir, GLOBS_FILE), options.warn);
     const n = graph.size;
     this.#pending = new Array(n);
     this.#gives = new Array(n);
@@ -108,13 +112,13 @@ export class Freshness implements FreshnessGate {
   }
 
   /** True when task `index` is up to date; otherwise `reason(index)` says why it must run. */
-  async check(index: number): Promise<boolean> {
+  check(index: number): boolean {
     const task = this.#graph.tasks[index];
     const dir = this.#dirOf(task);
     const record: TaskRecord = {
       fingerprint: "",
       definition: definitionOf(task),
-      inputs: task.inputs ? this.#hashAll(dir, await this.#expand(dir, task.inputs)) : {},
+      inputs: task.inputs ? this.#hashAll(dir, this.#expand(dir, task.inputs)) : {},
       dependencies: {},
       outputs: {},
     };
@@ -134,7 +138,7 @@ export class Freshness implements FreshnessGate {
   }
 
   /** Task `index` ended, `ok` or not: records its outputs, or forgets it after a failure. */
-  async record(index: number, ok: boolean): Promise<void> {
+  record(index: number, ok: boolean): void {
     const task = this.#graph.tasks[index];
     const record = this.#pending[index]!;
     this.#pending[index] = undefined;
@@ -145,7 +149,7 @@ export class Freshness implements FreshnessGate {
     }
     if (!ok) return this.#log.delete(task.name);
     const dir = this.#dirOf(task);
-    if (task.outputs) record.outputs = this.#hashAll(dir, await this.#expand(dir, task.outputs));
+    if (task.outputs) record.outputs = this.#hashAll(dir, this.#expand(dir, task.outputs));
     this.#gives[index] = this.#give(task, record);
     if (task.inputs) this.#log.set(task.name, record);
   }
@@ -163,7 +167,10 @@ export class Freshness implements FreshnessGate {
   close(): void {
     try {
       this.#log.close();
-      if (!this.#options.predict) this.#hashes.save(join(this.#options.stateDir, HASHES_FILE));
+      if (!this.#options.predict) {
+        this.#hashes.save(join(this.#options.stateDir, HASHES_FILE));
+        this.#globs.save(join(this.#options.stateDir, GLOBS_FILE));
+      }
     } catch (e) {
       this.#options.warn(`cannot write the state in ${this.#options.stateDir}: ${(e as Error).message}`);
     }
@@ -203,13 +210,12 @@ export class Freshness implements FreshnessGate {
   }
 
   /** The files `patterns` match in `dir`, relative to it, sorted; never the state folder. */
-  async #expand(dir: string, patterns: string[]): Promise<string[]> {
-    const files = await glob(patterns, { cwd: dir, onlyFiles: true, ignore: this.#ignoreState });
-    return files.sort();
+  #expand(dir: string, patterns: string[]): readonly string[] {
+    return this.#globs.expand(dir, patterns, this.#ignoreState);
   }
 
   /** Each file (relative to `dir`) with its content hash, in the order given. */
-  #hashAll(dir: string, files: string[]): Record<string, string> {
+  #hashAll(dir: string, files: readonly string[]): Record<string, string> {
     const hashes: Record<string, string> = {};
     // The glob's paths are already clean (no "." or ".." but a leading one): joining them by hand
     // spares two path normalizations per file, a tenth of a run with nothing to do.

@@ -29,6 +29,7 @@ export interface FileStat {
 
 interface DenoStat {
   isFile: boolean;
+  isDirectory: boolean;
   size: number;
   mtime: Date | null;
   ctime: Date | null;
@@ -36,6 +37,37 @@ interface DenoStat {
 }
 
 const deno = (globalThis as unknown as { Deno?: { statSync(path: string): DenoStat } }).Deno;
+
+/**
+ * The identity of whatever is at `path` (following symlinks) as one string of its kind, size,
+ * mtime, ctime and inode (`"-"` when there is nothing there or it cannot be read), and its mtime
+ * (ms since the epoch). Two equal signatures of a folder mean that no entry was added, removed or
+ * renamed in it between them, unless both fell in the same timestamp tick: the caller checks the
+ * mtime for that.
+ *
+ * @example
+ * ```ts
+ * import { statSignature } from "./stat.ts";
+ * console.log(statSignature("src").signature); // "d 4096 1764400000000 1764400000000 42"
+ * ```
+ */
+export function statSignature(path: string): { signature: string; mtimeMs: number } {
+  try {
+    let kind, size, mtimeMs, ctimeMs, ino;
+    if (deno) {
+      const s = deno.statSync(path);
+      [kind, size, ino] = [s.isFile ? "f" : s.isDirectory ? "d" : "o", s.size, s.ino ?? 0];
+      [mtimeMs, ctimeMs] = [s.mtime?.getTime() ?? 0, s.ctime?.getTime() ?? 0];
+    } else {
+      const s = statSync(path);
+      [kind, size, ino] = [s.isFile() ? "f" : s.isDirectory() ? "d" : "o", s.size, s.ino];
+      [mtimeMs, ctimeMs] = [s.mtimeMs, s.ctimeMs];
+    }
+    return { signature: `${kind} ${size} ${mtimeMs} ${ctimeMs} ${ino}`, mtimeMs };
+  } catch {
+    return { signature: "-", mtimeMs: 0 };
+  }
+}
 
 /**
  * The stat of a regular file (following symlinks), or `undefined` when there is none at `path`
