@@ -199,6 +199,9 @@ function packageJson(version: string, dependencies: Record<string, string>) {
       "streams their output and ends with a clear report.",
     keywords: ["task runner", "dag", "parallel", "dependencies", "cli"],
     license: "MIT",
+    // npmjs.com resolves the README's relative links (docs/…) against the repository.
+    repository: { type: "git", url: "git+https://github.com/dagrun/dagrun.git" },
+    homepage: "https://github.com/dagrun/dagrun#readme",
     type: "module",
     main: "./mod.js",
     types: "./mod.d.ts",
