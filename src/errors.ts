@@ -104,5 +104,6 @@ export function readFailure(error: unknown): string {
   const code = (error as { code?: string }).code;
   if (code === "ENOENT") return "no such file";
   if (code === "EISDIR") return "it is a directory";
+  if (code === "EACCES") return "permission denied";
   return (error as Error).message;
 }

@@ -7,10 +7,10 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { readFailure, TaskFileError } from "./errors.ts";
 import { TaskGraph } from "./graph.ts";
+import { readBytes, readTextFile } from "./runtime/fs.ts";
 import { concatBytes } from "./output/bytes.ts";
 import type { Problem, Task } from "./task.ts";
 import { checkSchema, type PatternCheck } from "./validate.ts";
@@ -109,8 +109,8 @@ export function withoutBom(text: string): string {
 async function readText(path: string): Promise<string> {
   try {
     if (path === "-") return await decode(await readStdin(), path);
-    const text = await readFile(path, "utf8");
-    return text.includes("\uFFFD") ? await decode(await readFile(path), path) : text;
+    const text = await readTextFile(path);
+    return text.includes("\uFFFD") ? await decode(await readBytes(path), path) : text;
   } catch (e) {
     if (e instanceof TaskFileError) throw e;
     throw new TaskFileError(path, [{

@@ -13,10 +13,10 @@ import type { TaskGraph } from "../graph.ts";
 import type { TaskFile } from "../load.ts";
 import { builtinExecutors, type FailurePolicy, run, type RunOptions } from "../scheduler.ts";
 import { type ColorMode, Colors, useColor } from "../report/colors.ts";
-import { jsonReport, outputPathProblem, writeJsonFile } from "../report/json.ts";
 import type { StatusLine } from "../report/status.ts";
 import { type OutputMode, TextReporter } from "../report/text.ts";
 import type { TraceRecorder } from "../report/trace.ts";
+import { chooseSpawn } from "../spawn/mod.ts";
 import { becomeSubreaper, stopAdopted } from "../spawn/reaper.ts";
 import { type Selection, selectTasks } from "../select.ts";
 import { type CliIO, EXIT, loadWithWarnings, oneOf, UsageError, usageErrors } from "./common.ts";
@@ -64,7 +64,7 @@ export const RUN_OPTIONS = {
  */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const o = parseRunArgs(args, io.env ?? {});
-  checkOutputPaths(o);
+  await checkOutputPaths(o);
   if (o.watch) {
     const { watchRuns } = await import("./watch.ts");
     return watchRuns({
@@ -99,6 +99,11 @@ async function runFile(file: TaskFile, o: RunArgs, io: CliIO): Promise<Pass> {
   // files) is imported when an option asks for it: a plain start loads none of it.
   const weight = o.history === undefined ? undefined : await historyWeightOf(o.history);
   const selection = selectTasks(file.graph, { targets: o.targets, exclude: o.exclude, file: file.path });
+  // The choice of spawn (on Deno, a self-test that runs a child process) goes on while the rest
+  // of the run is set up; the exec executor's preparation awaits the same choice.
+  if (!o.dryRun && !o.remote && selection.graph.tasks.some((t) => t.type === "exec")) {
+    chooseSpawn().catch(() => {});
+  }
   const colors = colorsFor(io, o.color);
   const runOptions: RunOptions = {
     concurrency: o.concurrency,
@@ -195,6 +200,7 @@ async function runWith(
     written = await writeFile(io, "--trace", o.trace, () => reporters.trace!.trace());
   }
   if (o.reportJson !== undefined) {
+    const { jsonReport } = await import("../report/json.ts");
     written = await writeFile(io, "--report-json", o.reportJson, () => jsonReport(report)) && written;
   }
   const writeError = io.writeError?.();
@@ -230,7 +236,7 @@ async function writeFile(io: CliIO, option: string, path: string, value: () => u
   try {
     const stream = OWN_STREAMS[path];
     if (stream) io.write(stream, JSON.stringify(value(), null, 2) + "\n");
-    else await writeJsonFile(path, value());
+    else await (await import("../report/json.ts")).writeJsonFile(path, value());
     return true;
   } catch (e) {
     io.write("stderr", `dagrun: cannot write ${option} ${path}: ${(e as Error).message}\n`);
@@ -351,10 +357,14 @@ function remoteArgs(
   };
 }
 
-/** Refuses, before anything runs, an output file that could not be written at the end. */
-function checkOutputPaths(o: RunArgs): void {
+/**
+ * Refuses, before anything runs, an output file that could not be written at the end. The JSON
+ * writer (node:fs) is loaded only when a file is asked for.
+ */
+async function checkOutputPaths(o: RunArgs): Promise<void> {
   for (const [option, path] of [["--report-json", o.reportJson], ["--trace", o.trace]] as const) {
-    const problem = path === undefined || o.dryRun ? undefined : outputPathProblem(path);
+    if (path === undefined || o.dryRun) continue;
+    const problem = (await import("../report/json.ts")).outputPathProblem(path);
     if (problem) throw new UsageError(`${option} ${JSON.stringify(path)}: ${problem}`, { help: false });
   }
 }

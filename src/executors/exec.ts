@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { statSync } from "node:fs";
 import process from "node:process";
 import { chooseSpawn, type ShellProcess } from "../spawn/mod.ts";
+import { pathKind } from "../runtime/fs.ts";
 import { processes } from "../spawn/proc.ts";
 import { startShell } from "../spawn/queue.ts";
 import type { Task } from "../task.ts";
@@ -155,9 +155,6 @@ function delay(ms: number): Promise<false> {
 
 /** Why `path` cannot be a working directory, or undefined when it can. */
 function directoryProblem(path: string): string | undefined {
-  try {
-    return statSync(path).isDirectory() ? undefined : "is not a directory";
-  } catch {
-    return "does not exist";
-  }
+  const kind = pathKind(path);
+  return kind === undefined ? "does not exist" : kind === "directory" ? undefined : "is not a directory";
 }
