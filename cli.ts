@@ -47,8 +47,8 @@ export async function main(args: string[], io?: CliIO): Promise<number> {
     else console.log(info.slice(0, -1));
     return EXIT.ok;
   }
-  const { processIO } = await import("./src/cli/common.ts");
-  io ??= processIO;
+  // The process's streams get dagrun's listeners here, not when a module is imported.
+  io ??= (await import("./src/cli/process_io.ts")).processIO();
   try {
     return await dispatch(args, io);
   } finally {
@@ -113,10 +113,10 @@ if (await isMain()) {
   if (infoText(args) === undefined) {
     // One after the other, not with Promise.all: a snippet may have replaced the global Promise.
     const process = (await import("node:process")).default;
-    const { processIO, releaseGoneTerminal } = await import("./src/cli/common.ts");
+    const { processIO, releaseGoneTerminal } = await import("./src/cli/process_io.ts");
     // On Node, writes to a pipe are asynchronous and process.exit drops what is still queued (the
     // end of a megabyte-long line, the report): wait until both streams have written everything.
-    await processIO.drain!();
+    await processIO().drain!();
     releaseGoneTerminal();
     process.exit(code);
   }

@@ -22,8 +22,8 @@ import { formatFreshness, openFreshness } from "./incremental.ts";
  * @example
  * ```ts
  * import { checkCommand } from "./check.ts";
- * import { processIO } from "./common.ts";
- * await checkCommand(["examples/example.json"], processIO); // 0
+ * import { processIO } from "./process_io.ts";
+ * await checkCommand(["examples/example.json"], processIO()); // 0
  * ```
  */
 export async function checkCommand(args: string[], io: CliIO): Promise<number> {

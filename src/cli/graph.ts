@@ -19,8 +19,8 @@ import { type CliIO, EXIT, oneOf, UsageError, usageErrors } from "./common.ts";
  * @example
  * ```ts
  * import { graphCommand } from "./graph.ts";
- * import { processIO } from "./common.ts";
- * await graphCommand(["examples/example.json", "--format", "mermaid"], processIO);
+ * import { processIO } from "./process_io.ts";
+ * await graphCommand(["examples/example.json", "--format", "mermaid"], processIO());
  * ```
  */
 export async function graphCommand(args: string[], io: CliIO): Promise<number> {

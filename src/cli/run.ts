@@ -58,8 +58,8 @@ export const RUN_OPTIONS = {
  * @example
  * ```ts
  * import { runCommand } from "./run.ts";
- * import { processIO } from "./common.ts";
- * const code = await runCommand(["examples/example.json", "-j", "2"], processIO);
+ * import { processIO } from "./process_io.ts";
+ * const code = await runCommand(["examples/example.json", "-j", "2"], processIO());
  * ```
  */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {

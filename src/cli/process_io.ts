@@ -1,0 +1,184 @@
+/**
+ * The process's own stdout and stderr as the command line writes to them: writes gathered per
+ * event-loop turn, back-pressure when the streams fall behind, and write failures that stop the
+ * run instead of crashing it. Nothing happens on import: the first call of
+ * {@linkcode processIO} attaches the listeners to the streams (a library user who imports the
+ * command's modules keeps streams dagrun does not touch).
+ *
+ * @module
+ */
+import { closeSync, openSync } from "node:fs";
+import process from "node:process";
+import { WriteBatch } from "../output/batch.ts";
+import type { CliIO } from "./common.ts";
+import { intrinsics } from "../intrinsics.ts";
+
+// Named apart: a local `Promise` would hide the global type from the docs of the exports.
+const { Promise: SafePromise } = intrinsics;
+
+/**
+ * How many bytes written but not yet taken by the streams make task output wait: on Node a write
+ * to a pipe is queued in memory, and a reader slower than the tasks would otherwise have dagrun
+ * hold everything it has not taken (measured: 874 MB of RSS for 800 MB of output).
+ */
+export const BACKLOG_BYTES = 1024 * 1024;
+
+type StreamName = "stdout" | "stderr";
+
+/**
+ * A failed write (thrown, or emitted later) is no crash: writes to that stream are dropped from
+ * then on. A closed pipe (EPIPE) or a terminal that went away (EIO) on either stream, and any
+ * failure on stdout, abort `closed`, which stops the run as Ctrl-C does, so that no task goes on
+ * for nobody. Any other error (ENOSPC, ENOBUFS…) is kept for `writeError`: the run failed.
+ */
+class ProcessStreams {
+  readonly #closed = new AbortController();
+  readonly #gone = { stdout: false, stderr: false };
+  #writeError: Error | undefined;
+  #terminalGone = false;
+  /** Which of fds 0, 1, 2 were terminals at the start (Node restores their modes at exit). */
+  readonly #startedOnTerminal = [
+    process.stdin.isTTY === true,
+    process.stdout.isTTY === true,
+    process.stderr.isTTY === true,
+  ];
+  /**
+   * The streams' write methods, taken before any task runs: an inline snippet may replace
+   * `process.stdout.write`, and that must not silence or crash dagrun.
+   */
+  readonly #writeTo = {
+    stdout: process.stdout.write.bind(process.stdout) as (
+      data: string | Uint8Array,
+      done?: () => void,
+    ) => boolean,
+    stderr: process.stderr.write.bind(process.stderr) as (
+      data: string | Uint8Array,
+      done?: () => void,
+    ) => boolean,
+  };
+  readonly #writes = new WriteBatch((stream, data) => {
+    if (this.#gone[stream]) return;
+    try {
+      this.#writeTo[stream](data);
+    } catch (e) {
+      this.#lost(stream, e);
+    }
+  });
+  #caughtUp: { promise: Promise<void>; resolve: () => void } | undefined;
+  readonly io: CliIO;
+
+  constructor() {
+    const changed = () => this.#backlogChanged();
+    process.stdout.on("error", (e) => this.#lost("stdout", e));
+    process.stderr.on("error", (e) => this.#lost("stderr", e));
+    process.stdout.on("drain", changed);
+    process.stderr.on("drain", changed);
+    this.io = {
+      closed: this.#closed.signal,
+      writeError: () => this.#writeError,
+      ready: () => this.#ready(),
+      write: this.#writes.write,
+      flush: () => this.#writes.flush(),
+      drain: () => this.#drain(),
+      isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
+      columns: () => process.stderr.columns,
+      env: process.env,
+    };
+  }
+
+  /** See {@linkcode releaseGoneTerminal}. */
+  releaseGoneTerminal(): void {
+    if (!this.#terminalGone) return;
+    for (const fd of [0, 1, 2]) {
+      if (!this.#startedOnTerminal[fd]) continue;
+      try {
+        closeSync(fd);
+        // The lowest free fd: the one just closed.
+        openSync("/dev/null", "r+");
+      } catch { /* left as it is */ }
+    }
+  }
+
+  #lost(stream: StreamName, e: unknown): void {
+    const code = (e as { code?: string }).code;
+    this.#gone[stream] = true;
+    if (code === "EIO") this.#terminalGone = true;
+    if (code !== "EPIPE" && code !== "EIO") {
+      const message = (e as Error).message;
+      const named = code && !message.includes(code) ? ` (${code})` : "";
+      this.#writeError ??= new Error(`cannot write to ${stream}: ${message}${named}`);
+    }
+    if (stream === "stdout" || code === "EIO") this.#closed.abort();
+    this.#backlogChanged();
+  }
+
+  #backlog(): number {
+    return this.#writes.size + (this.#gone.stdout ? 0 : process.stdout.writableLength ?? 0) +
+      (this.#gone.stderr ? 0 : process.stderr.writableLength ?? 0);
+  }
+
+  /** Settles the wait for the streams once the backlog is down to half the limit (or a stream failed). */
+  #backlogChanged(): void {
+    if (this.#caughtUp && this.#backlog() <= BACKLOG_BYTES / 2) {
+      this.#caughtUp.resolve();
+      this.#caughtUp = undefined;
+    }
+  }
+
+  #ready(): Promise<void> | undefined {
+    if (this.#backlog() <= BACKLOG_BYTES) return undefined;
+    // What the batch holds reaches the stream now, so that the stream's drain says when it is out.
+    this.#writes.flush();
+    if (this.#backlog() <= BACKLOG_BYTES) return undefined;
+    if (!this.#caughtUp) {
+      let resolve!: () => void;
+      const promise = new SafePromise<void>((r) => (resolve = r));
+      this.#caughtUp = { promise, resolve };
+    }
+    return this.#caughtUp.promise;
+  }
+
+  #drain(): Promise<void> {
+    this.#writes.flush();
+    // On Node, writes to a pipe are asynchronous: the callback of an empty write comes after them.
+    // A stream that failed calls back never, or with its error.
+    const streams = (["stdout", "stderr"] as const).filter((s) => !this.#gone[s]);
+    return SafePromise.all(streams.map((s) => new SafePromise<void>((done) => this.#writeTo[s]("", done))))
+      .then(() => {});
+  }
+}
+
+let streams: ProcessStreams | undefined;
+
+/**
+ * The real process's streams (writes gathered per event-loop turn) and environment. The first
+ * call attaches dagrun's listeners to `process.stdout` and `process.stderr` and takes their write
+ * methods; every call returns the same `CliIO`.
+ *
+ * @example
+ * ```ts
+ * import { processIO } from "./process_io.ts";
+ * const io = processIO();
+ * io.write("stdout", "hello\n");
+ * await io.drain!();
+ * ```
+ */
+export function processIO(): CliIO {
+  return (streams ??= new ProcessStreams()).io;
+}
+
+/**
+ * Before the process exits after its terminal went away: points the standard fds that were that
+ * terminal at /dev/null. Node restores a terminal's modes at exit and crashes (SIGSEGV, or an
+ * assertion on tcsetattr) when the terminal is gone; it leaves alone an fd that was reopened.
+ * Nothing to do before {@linkcode processIO} was called.
+ *
+ * @example
+ * ```ts
+ * import { releaseGoneTerminal } from "./process_io.ts";
+ * releaseGoneTerminal(); // nothing to do while the terminal is there
+ * ```
+ */
+export function releaseGoneTerminal(): void {
+  streams?.releaseGoneTerminal();
+}
