@@ -51,7 +51,14 @@ export type {
   TimedTaskEvent,
   UpToDateEvent,
 } from "./src/events.ts";
-export type { Executor, ExecutorContext, Outcome, StopCause } from "./src/executors/types.ts";
+export type {
+  Executor,
+  ExecutorContext,
+  Outcome,
+  RunExecutor,
+  RunScope,
+  StopCause,
+} from "./src/executors/types.ts";
 export { formatReport, type OutputMode, TextReporter, type TextReporterOptions } from "./src/report/text.ts";
 export type { Write } from "./src/report/format.ts";
 export { writeJsonFile, writeJsonReport } from "./src/report/json.ts";

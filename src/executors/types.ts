@@ -152,4 +152,54 @@ export interface Executor {
    * ignored there; the executor reports it as its tasks' failure. Default: none.
    */
   readonly prepare?: () => Promise<unknown>;
+  /**
+   * Makes the executor one run uses for its tasks of this type, with state no other run shares
+   * (such as the queue of starts waiting for room) and set-up that lasts as long as the run (such
+   * as catching the errors a snippet throws after its task ended): `run` calls it once, before the
+   * first task, in a run that has tasks of this type, runs them with what it returns, and closes
+   * that when the run is over. Default: this executor serves every run as it is.
+   */
+  readonly forRun?: (scope: RunScope) => RunExecutor;
+}
+
+/**
+ * What a run offers an executor's {@linkcode Executor.forRun}: a way to tell what happens outside
+ * any task's call, such as an error a task's stray timer throws.
+ *
+ * @example
+ * ```ts
+ * import type { RunScope } from "./types.ts";
+ * function lateError(scope: RunScope, task: string, message: string) {
+ *   const told = scope.output(task, "stderr", new TextEncoder().encode(message + "\n"));
+ *   if (!told) scope.error(message);
+ * }
+ * ```
+ */
+export interface RunScope {
+  /** Passes `data` on as output of the task named `task`: true, or false when the run has no such task. */
+  output(task: string, stream: "stdout" | "stderr", data: Uint8Array): boolean;
+  /** Reports an error no task can be blamed for (the run's `error` event). */
+  error(message: string): void;
+}
+
+/**
+ * An executor as one run uses it, made by {@linkcode Executor.forRun}.
+ *
+ * @example
+ * ```ts
+ * import type { Executor, RunExecutor } from "./types.ts";
+ * let runs = 0;
+ * const counted: Executor = Object.assign(() => Promise.resolve({ ok: true }), {
+ *   forRun: (): RunExecutor => {
+ *     runs++;
+ *     return { execute: () => Promise.resolve({ ok: true }), close: () => void runs-- };
+ *   },
+ * });
+ * ```
+ */
+export interface RunExecutor {
+  /** Runs one of the run's tasks, as an {@linkcode Executor} does. */
+  execute(task: Task, ctx: ExecutorContext): Promise<Outcome>;
+  /** Called once when the run is over: every task ended and the cleanups are done. Default: nothing. */
+  close?(): void;
 }
