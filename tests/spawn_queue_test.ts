@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { chooseSpawn, spawnShell } from "../src/spawn/mod.ts";
-import { startShell } from "../src/spawn/queue.ts";
+import { SpawnQueue } from "../src/spawn/queue.ts";
+import { shellExecutor } from "../src/executors/exec.ts";
+import { run } from "../mod.ts";
 import type { ShellOptions } from "../src/spawn/types.ts";
 
 // The path DAGRUN_SPAWN picks (the FFI one or the default), as a run would.
@@ -24,7 +26,7 @@ function refusing(refusals: number, code = "EMFILE"): { spawn: typeof spawnShell
 
 test("a refused spawn is tried again until the system lets it start", async () => {
   const { spawn, calls } = refusing(3, "EAGAIN");
-  const proc = await startShell("exit 7", quiet, new AbortController().signal, { spawn });
+  const proc = await new SpawnQueue({ spawn }).start("exit 7", quiet, new AbortController().signal);
   assert.ok(proc);
   assert.equal((await proc.exit).code, 7);
   assert.equal(calls(), 4);
@@ -34,7 +36,7 @@ test("refused while none of dagrun's processes runs: the start fails after the g
   const { spawn } = refusing(Infinity);
   const started = Date.now();
   await assert.rejects(
-    startShell("true", quiet, new AbortController().signal, { spawn, giveUpMs: 300 }),
+    new SpawnQueue({ spawn, giveUpMs: 300 }).start("true", quiet, new AbortController().signal),
     /refused \(EMFILE\)/,
   );
   const took = Date.now() - started;
@@ -45,11 +47,45 @@ test("a start waiting for room gives up at once when its task is stopped", async
   const { spawn } = refusing(Infinity);
   const stop = new AbortController();
   setTimeout(() => stop.abort(), 100);
-  assert.equal(await startShell("true", quiet, stop.signal, { spawn, giveUpMs: 60_000 }), undefined);
+  assert.equal(
+    await new SpawnQueue({ spawn, giveUpMs: 60_000 }).start("true", quiet, stop.signal),
+    undefined,
+  );
 });
 
 test("an error that is not push-back fails the start at once", async () => {
   const { spawn, calls } = refusing(1, "ENOENT");
-  await assert.rejects(startShell("true", quiet, new AbortController().signal, { spawn }), /ENOENT/);
+  await assert.rejects(
+    new SpawnQueue({ spawn }).start("true", quiet, new AbortController().signal),
+    /ENOENT/,
+  );
   assert.equal(calls(), 1);
+});
+
+test("the cap learnt from a refusal is the run's: the next run starts as many processes as it has tasks", async () => {
+  // Refuses a fifth process at once while `refuse` is set, as a system out of file descriptors would.
+  let live = 0;
+  let most = 0;
+  let refuse = true;
+  const spawn: typeof spawnShell = (command, options) => {
+    if (refuse && live >= 4) throw Object.assign(new Error("refused (EMFILE)"), { code: "EMFILE" });
+    const proc = spawnShell(command, options);
+    most = Math.max(most, ++live);
+    proc.exit.finally(() => live--);
+    return proc;
+  };
+  const exec = shellExecutor({ spawn });
+  const tasks = Array.from(
+    { length: 8 },
+    (_, i) => ({ name: `t${i}`, type: "exec", arguments: "sleep 1" }),
+  );
+  const first = await run(tasks, { executors: { exec } });
+  assert.ok(first.ok);
+  assert.equal(most, 4);
+  refuse = false;
+  most = 0;
+  const second = await run(tasks, { executors: { exec } });
+  assert.ok(second.ok);
+  // With the first run's cap (3) the second would run its tasks three at a time.
+  assert.equal(most, 8);
 });
