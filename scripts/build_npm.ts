@@ -2,7 +2,7 @@
  * Builds the npm package in `npm/` from the same sources Deno runs, doing the job dnt would (dnt
  * lives on JSR, which our machines cannot reach):
  *
- * - copies `mod.ts`, `cli.ts`, `src/` and `tests/` to a staging folder, turning every
+ * - copies `mod.ts`, `reporters.ts`, `cli.ts`, `src/` and `tests/` to a staging folder, turning every
  *   `npm:name@range` specifier into the bare `name` (Node resolves it from the package's
  *   dependencies), and compiles them with TypeScript to ESM + `.d.ts`, turning the `./x.ts`
  *   imports into `./x.js` (`rewriteRelativeImportExtensions`);
@@ -71,7 +71,17 @@ const TSC_OPTIONS = [
  * Files the package publishes besides package.json, README and LICENSE (npm adds those). The
  * documentation goes along: the README links to it.
  */
-const FILES = ["mod.js", "mod.d.ts", "cli.js", "src/", "schema/", "docs/", "CONTRIBUTING.md"];
+const FILES = [
+  "mod.js",
+  "mod.d.ts",
+  "reporters.js",
+  "reporters.d.ts",
+  "cli.js",
+  "src/",
+  "schema/",
+  "docs/",
+  "CONTRIBUTING.md",
+];
 
 /** Options of {@linkcode buildNpm}. */
 export interface BuildOptions {
@@ -99,7 +109,7 @@ export function buildNpm(options: BuildOptions = {}): string {
   if (!existsSync(tsc)) throw new Error("TypeScript is not installed: run npm ci first");
   rmSync(outDir, { recursive: true, force: true });
 
-  const sources = ["mod.ts", "cli.ts", ...walk("src"), ...walk("tests")].filter(isCompiled);
+  const sources = ["mod.ts", "reporters.ts", "cli.ts", ...walk("src"), ...walk("tests")].filter(isCompiled);
   // The staging folder sits under the root so that tsc finds the packages in its node_modules.
   const stage = join(outDir, ".src");
   const dependencies: Record<string, string> = {};
@@ -184,7 +194,7 @@ function checkInstalled(dependencies: Record<string, string>) {
   const unused = Object.keys(installed).filter((name) => !(name in dependencies));
   if (wrong.length || unused.length) {
     throw new Error(
-      "package.json's dependencies must be exactly the npm: imports of mod.ts, cli.ts and src/: " +
+      "package.json's dependencies must be exactly the npm: imports of mod.ts, reporters.ts, cli.ts and src/: " +
         [...wrong.map((w) => `set ${w}`), ...unused.map((n) => `"${n}" is not imported`)].join("; "),
     );
   }
@@ -207,6 +217,7 @@ function packageJson(version: string, dependencies: Record<string, string>) {
     types: "./mod.d.ts",
     exports: {
       ".": { types: "./mod.d.ts", default: "./mod.js" },
+      "./reporters": { types: "./reporters.d.ts", default: "./reporters.js" },
       "./schema.json": "./schema/tasks.schema.json",
       "./package.json": "./package.json",
     },

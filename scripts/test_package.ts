@@ -5,8 +5,9 @@
  * - `npx dagrun examples/example.json` (through npm's bin link) prints what the Deno CLI prints;
  * - `npx dagrun --version` names the built version;
  * - Ctrl-C on `npx dagrun` stops the task's process tree and prints the report;
- * - a TypeScript program that imports `run` from "dagrun" type-checks against the published
- *   declarations, and, compiled and run on Node, gets the expected report.
+ * - a TypeScript program that imports `run` from "dagrun" and a reporter from "dagrun/reporters"
+ *   type-checks against the published declarations, and, compiled and run on Node, gets the
+ *   expected report and text.
  *
  * The tarball's dependencies come from the npm registry (or npm's cache).
  *
@@ -90,11 +91,13 @@ const CONSUMER_TASKS = {
 
 /**
  * A user's program: typed use of the public API as the README shows it (a task file loaded and
- * run; a plain task list), printing what the test then checks.
+ * run; a plain task list; the text reporter from the second entry point), printing what the test
+ * then checks.
  */
 const CONSUMER = `
 import { createRequire } from "node:module";
 import { loadTaskFile, type RunEvent, run, TaskFileError, VERSION } from "dagrun";
+import { formatReport } from "dagrun/reporters";
 
 const file = await loadTaskFile("tasks.json");
 const output: Record<string, string> = {};
@@ -111,7 +114,8 @@ try {
   cycle = e instanceof TaskFileError ? "TaskFileError" : String(e);
 }
 const schema = createRequire(import.meta.url)("dagrun/schema.json");
-console.log(JSON.stringify({ VERSION, report, output, cycle, schemaTitle: typeof schema.title }));
+const text = formatReport(report);
+console.log(JSON.stringify({ VERSION, report, output, cycle, schemaTitle: typeof schema.title, text }));
 `;
 
 /**
@@ -163,7 +167,16 @@ if (import.meta.main) {
     const tarball = join(dir, JSON.parse(pack.stdout)[0].filename);
     const files: string[] = JSON.parse(pack.stdout)[0].files.map((f: { path: string }) => f.path);
     assert.ok(!files.some((f) => f.startsWith("tests/")), "the compiled tests are not published");
-    for (const f of ["cli.js", "mod.js", "mod.d.ts", "README.md", "LICENSE", "schema/tasks.schema.json"]) {
+    const published = [
+      "cli.js",
+      "mod.js",
+      "mod.d.ts",
+      "reporters.js",
+      "reporters.d.ts",
+      "README.md",
+      "LICENSE",
+    ];
+    for (const f of [...published, "schema/tasks.schema.json"]) {
       assert.ok(files.includes(f), `the package holds ${f}`);
     }
     // The README's links, and the documentation's, lead to files of the package.
@@ -220,6 +233,7 @@ if (import.meta.main) {
     assert.deepEqual(consumer.output, { hello: "hello from sh\n", sum: "3\n" });
     assert.equal(consumer.cycle, "TaskFileError");
     assert.equal(consumer.schemaTitle, "string");
+    assert.match(consumer.text, /^4 tasks: 2 ok, 1 failed, 1 skipped in /m);
     console.log(`import { loadTaskFile, run } from "dagrun": type-checks and reports as expected`);
     console.log(`ok: ${basename(tarball)} works as installed`);
   } finally {

@@ -22,7 +22,7 @@ function clip(text: string, max = MAX_LINE): string {
  *
  * @example
  * ```ts
- * import { parseTaskFile, TaskFileError } from "../mod.ts";
+ * import { parseTaskFile, TaskFileError } from "@dagrun/dagrun";
  * try {
  *   parseTaskFile('{"tasks":[{"name":"a","type":"exec","arguments":"true","dependencies":["a"]}]}', "t.json");
  * } catch (e) {

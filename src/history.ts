@@ -18,9 +18,11 @@ const HINT = "pass a report written by --report-json, or leave out --history";
  * @throws {TaskFileError} when the file cannot be read or is not such a report.
  * @example
  * ```ts
- * import { loadHistory } from "./history.ts";
+ * import { loadHistory, run } from "@dagrun/dagrun";
+ * import { writeJsonReport } from "@dagrun/dagrun/reporters";
+ * await writeJsonReport("last-run.json", await run([{ name: "build", type: "exec", arguments: "sleep 0.1" }]));
  * const durations = await loadHistory("last-run.json");
- * console.log(durations.get("build")); // 8123.4
+ * console.log(durations.get("build")); // about 100
  * ```
  */
 export async function loadHistory(path: string): Promise<Map<string, number>> {
@@ -37,8 +39,7 @@ export async function loadHistory(path: string): Promise<Map<string, number>> {
  *
  * @example
  * ```ts
- * import { run } from "../mod.ts";
- * import { historyWeight } from "./history.ts";
+ * import { historyWeight, run } from "@dagrun/dagrun";
  * const weight = historyWeight(new Map([["slow", 900], ["fast", 10]]));
  * await run([
  *   { name: "fast", type: "exec", arguments: "sleep 0.01" },

@@ -20,7 +20,7 @@ import { checkSchema, type PatternCheck } from "./validate.ts";
  *
  * @example
  * ```ts
- * import { parseTaskFile } from "./parse.ts";
+ * import { parseTaskFile } from "@dagrun/dagrun";
  * const file = parseTaskFile('{"tasks":[{"name":"a","type":"exec","arguments":"true"}]}');
  * console.log(file.tasks.length, file.graph.edgeCount); // 1 0
  * ```
@@ -42,7 +42,7 @@ export interface TaskFile {
  * @throws {TaskFileError} when the file cannot be read or is not a valid task file.
  * @example
  * ```ts
- * import { loadTaskFile } from "./load.ts";
+ * import { loadTaskFile } from "@dagrun/dagrun";
  * const file = await loadTaskFile("examples/example.json");
  * console.log(file.tasks.map((t) => t.name));
  * ```

@@ -26,6 +26,16 @@ const { Promise: SafePromise, now } = intrinsics;
  * every case. `continue`: the other tasks go on. `no-new`: no task starts any more, running ones
  * finish. `kill`: running tasks are stopped too (as on cancellation, but the run is not marked
  * interrupted). Tasks that do not run are skipped with the reason.
+ *
+ * @example
+ * ```ts
+ * import { type FailurePolicy, run } from "@dagrun/dagrun";
+ * const onFailure: FailurePolicy = "no-new";
+ * const report = await run([
+ *   { name: "bad", type: "exec", arguments: "exit 1" },
+ *   { name: "later", type: "exec", arguments: "sleep 0.1 && echo later" },
+ * ], { concurrency: 1, onFailure }); // later is skipped: no task starts after bad failed
+ * ```
  */
 export type FailurePolicy = "continue" | "no-new" | "kill";
 
@@ -34,7 +44,7 @@ export type FailurePolicy = "continue" | "no-new" | "kill";
  *
  * @example
  * ```ts
- * import type { RunOptions } from "./scheduler.ts";
+ * import type { RunOptions } from "@dagrun/dagrun";
  * const options: RunOptions = { concurrency: 4, onEvent: (e) => console.log(e.type) };
  * ```
  */
@@ -99,7 +109,7 @@ export interface RunOptions {
  *
  * @example
  * ```ts
- * import { run, type FreshnessGate } from "./scheduler.ts";
+ * import { run, type FreshnessGate } from "@dagrun/dagrun";
  * const built = new Set<number>();
  * const gate: FreshnessGate = { check: (i) => built.has(i), record: (i, ok) => void (ok && built.add(i)) };
  * await run([{ name: "a", type: "eval", arguments: "" }], { freshness: gate }); // runs a
@@ -113,7 +123,22 @@ export interface FreshnessGate {
   record(index: number, ok: boolean): void | Promise<void>;
 }
 
-/** The executors dagrun has out of the box. */
+/**
+ * The executors dagrun has out of the box.
+ *
+ * @example
+ * ```ts
+ * import { builtinExecutors, type Executor, run } from "@dagrun/dagrun";
+ * // exec, with the time each command took printed after it
+ * const timedExec: Executor = async (task, ctx) => {
+ *   const start = performance.now();
+ *   const outcome = await builtinExecutors.exec(task, ctx);
+ *   console.log(`${task.name}: ${Math.round(performance.now() - start)} ms`);
+ *   return outcome;
+ * };
+ * await run([{ name: "a", type: "exec", arguments: "sleep 0.1" }], { executors: { exec: timedExec } });
+ * ```
+ */
 export const builtinExecutors: Readonly<Record<string, Executor>> = Object.freeze({
   exec: execExecutor,
   eval: evalExecutor,
@@ -126,7 +151,7 @@ export const builtinExecutors: Readonly<Record<string, Executor>> = Object.freez
  * @throws {TaskFileError} when the tasks cannot run (cycle, unknown dependency, unknown type…).
  * @example
  * ```ts
- * import { run } from "./scheduler.ts";
+ * import { run } from "@dagrun/dagrun";
  * const report = await run([
  *   { name: "a", type: "exec", arguments: "echo a" },
  *   { name: "b", type: "eval", arguments: "console.log('b')", dependencies: ["a"] },

@@ -4,7 +4,15 @@
  * @module
  */
 
-/** The task types dagrun runs out of the box; a caller may add more through `RunOptions.executors`. */
+/**
+ * The task types dagrun runs out of the box; a caller may add more through `RunOptions.executors`.
+ *
+ * @example
+ * ```ts
+ * import type { BuiltinTaskType } from "@dagrun/dagrun";
+ * const types: BuiltinTaskType[] = ["exec", "eval"];
+ * ```
+ */
 export type BuiltinTaskType = "exec" | "eval";
 
 /**
@@ -12,7 +20,7 @@ export type BuiltinTaskType = "exec" | "eval";
  *
  * @example
  * ```ts
- * import type { Task } from "./task.ts";
+ * import type { Task } from "@dagrun/dagrun";
  * const task: Task = { name: "build", type: "exec", arguments: "make", dependencies: ["fetch"] };
  * ```
  */
@@ -52,7 +60,7 @@ export interface Task {
  *
  * @example
  * ```ts
- * import type { Problem } from "./task.ts";
+ * import type { Problem } from "@dagrun/dagrun";
  * const p: Problem = { message: 'unknown dependency "tsk1"', task: "b", line: 4, column: 23, hint: 'did you mean "task1"?' };
  * ```
  */

@@ -1,2 +1,10 @@
-/** dagrun's version, as `dagrun --version` prints it and the npm package is published. */
+/**
+ * dagrun's version, as `dagrun --version` prints it and the npm package is published.
+ *
+ * @example
+ * ```ts
+ * import { VERSION } from "@dagrun/dagrun";
+ * console.log(`dagrun ${VERSION}`); // dagrun 0.1.0
+ * ```
+ */
 export const VERSION = "0.1.0";

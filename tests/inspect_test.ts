@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { formatGraph, planOf, selectTasks, TaskGraph } from "../mod.ts";
+import { selectTasks, TaskGraph } from "../mod.ts";
+import { formatGraph } from "../reporters.ts";
+import { planOf } from "../src/plan.ts";
 import { examplesDir, runCli, taskFile, tempDir } from "./_helpers.ts";
 
 const example = join(examplesDir, "example.json");

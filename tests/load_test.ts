@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { loadTaskFile, parseTaskFile, TaskFileError, taskFileSchema } from "../mod.ts";
+import { loadTaskFile, parseTaskFile, TaskFileError } from "../mod.ts";
+import { taskFileSchema } from "../src/schema.ts";
 import { examplesDir, taskFile } from "./_helpers.ts";
 
 /** The TaskFileError that parsing `text` throws. */

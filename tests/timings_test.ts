@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import {
-  analyzeTimings,
-  formatReport,
-  formatTimings,
-  type RunReport,
-  type Task,
-  TaskGraph,
-  type TraceEvent,
-} from "../mod.ts";
+import { type RunReport, type Task, TaskGraph } from "../mod.ts";
+import { analyzeTimings, formatReport, formatTimings, type TraceEvent } from "../reporters.ts";
 import { readJson, runCli, taskFile, tempDir } from "./_helpers.ts";
 
 const t = (name: string, ...dependencies: string[]): Task => ({

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { formatProblem } from "../errors.ts";
 import { loadTaskFile } from "../load.ts";
 import { planOf } from "../plan.ts";
-import { Colors, useColor } from "../report/colors.ts";
+import { useColor } from "../report/colors.ts";
 import { formatPlan } from "../report/plan.ts";
 import { selectTasks } from "../select.ts";
 import { type CliIO, EXIT, oneOf, UsageError, usageErrors } from "./common.ts";
@@ -49,14 +49,14 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
   const mode = oneOf("--color", values.color, ["auto", "always", "never"] as const);
   const file = await loadTaskFile(path);
   const { graph, skip } = selectTasks(file.graph, { targets, exclude: values.exclude, file: file.path });
-  const colors = new Colors(useColor(mode, io.isTTY?.stdout ?? false, io.env ?? {}));
+  const color = useColor(mode, io.isTTY?.stdout ?? false, io.env ?? {});
   const lines = [`${file.path}: valid`];
   if (targets.length || skip.size) {
     lines.push(
       `Selected ${graph.size} of ${file.graph.size} tasks` + (skip.size ? `, ${skip.size} excluded` : ""),
     );
   }
-  io.write("stdout", lines.join("\n") + "\n" + formatPlan(graph, planOf(graph), colors));
+  io.write("stdout", lines.join("\n") + "\n" + formatPlan(graph, planOf(graph), { color }));
   const freshness = await openFreshness(file.path, graph, { state: values.state, predict: true }, io);
   if (freshness) io.write("stdout", await formatFreshness(graph, skip, freshness));
   const warnings = file.warnings.map((w) =>

@@ -12,7 +12,7 @@ import type { Freshness } from "../freshness/freshness.ts";
 import type { TaskGraph } from "../graph.ts";
 import type { TaskFile } from "../load.ts";
 import { builtinExecutors, type FailurePolicy, run, type RunOptions } from "../scheduler.ts";
-import { type ColorMode, Colors, useColor } from "../report/colors.ts";
+import { type ColorMode, useColor } from "../report/colors.ts";
 import type { StatusLine } from "../report/status.ts";
 import { type OutputMode, TextReporter } from "../report/text.ts";
 import type { TraceRecorder } from "../report/trace.ts";
@@ -158,7 +158,7 @@ async function runWith(
   runOptions: RunOptions,
   o: RunArgs,
   io: CliIO,
-  colors: { stdout: Colors; stderr: Colors },
+  colors: { stdout: boolean; stderr: boolean },
 ): Promise<{ code: number; report: RunReport }> {
   const reporters = await Reporters.create(io, selection, {
     output: o.output,
@@ -369,12 +369,12 @@ async function checkOutputPaths(o: RunArgs): Promise<void> {
   }
 }
 
-/** Colours for each stream, by `--color` and whether that stream is a terminal. */
-function colorsFor(io: CliIO, mode: ColorMode): { stdout: Colors; stderr: Colors } {
+/** Whether to colour each stream, by `--color` and whether that stream is a terminal. */
+function colorsFor(io: CliIO, mode: ColorMode): { stdout: boolean; stderr: boolean } {
   const env = io.env ?? {};
   return {
-    stdout: new Colors(useColor(mode, io.isTTY?.stdout ?? false, env)),
-    stderr: new Colors(useColor(mode, io.isTTY?.stderr ?? false, env)),
+    stdout: useColor(mode, io.isTTY?.stdout ?? false, env),
+    stderr: useColor(mode, io.isTTY?.stderr ?? false, env),
   };
 }
 
@@ -386,14 +386,14 @@ async function dryRun(
   selection: Selection,
   options: RunOptions,
   io: CliIO,
-  colors: Colors,
+  color: boolean,
   why?: (index: number) => string | undefined,
 ): Promise<number> {
   const [{ dryExecutor }, { DryRunReporter }] = await Promise.all([
     import("../executors/dry.ts"),
     import("../report/dry_run.ts"),
   ]);
-  const reporter = new DryRunReporter({ write: io.write, colors, why });
+  const reporter = new DryRunReporter({ write: io.write, color, why });
   const executors = Object.fromEntries(Object.keys(builtinExecutors).map((type) => [type, dryExecutor]));
   const report = await run(selection.graph, { ...options, executors, onEvent: (e) => reporter.handle(e) });
   reporter.finish(report);
@@ -407,29 +407,29 @@ class Reporters {
   readonly trace?: TraceRecorder;
   readonly #io: CliIO;
   readonly #selection: Selection;
-  readonly #colors: Colors;
+  readonly #color: boolean;
 
   private constructor(
     io: CliIO,
     selection: Selection,
-    options: { output: OutputMode; colors: { stdout: Colors; stderr: Colors } },
+    options: { output: OutputMode; colors: { stdout: boolean; stderr: boolean } },
     status: StatusLine | undefined,
     trace: TraceRecorder | undefined,
   ) {
     this.#io = io;
     this.#selection = selection;
-    this.#colors = options.colors.stdout;
+    this.#color = options.colors.stdout;
     this.status = status;
     this.trace = trace;
     const write = status ? status.wrap(io.write) : io.write;
-    this.text = new TextReporter({ write, output: options.output, colors: options.colors.stdout });
+    this.text = new TextReporter({ write, output: options.output, color: options.colors.stdout });
   }
 
   /** The reporters the options and the terminal ask for, each module loaded only then. */
   static async create(
     io: CliIO,
     selection: Selection,
-    options: { output: OutputMode; colors: { stdout: Colors; stderr: Colors }; trace: boolean },
+    options: { output: OutputMode; colors: { stdout: boolean; stderr: boolean }; trace: boolean },
   ): Promise<Reporters> {
     let status: StatusLine | undefined;
     // A status line needs a terminal that understands "erase line", and is noise in a dumb one.
@@ -440,7 +440,7 @@ class Reporters {
         total: selection.graph.size,
         columns: io.columns,
         stdoutIsTerminal: io.isTTY.stdout,
-        colors: options.colors.stderr,
+        color: options.colors.stderr,
       });
     }
     const trace = options.trace ? new (await import("../report/trace.ts")).TraceRecorder() : undefined;
@@ -466,7 +466,7 @@ class Reporters {
     if (report.tasks.length > 1 && report.tasks.some((t) => t.startMs !== null)) {
       const { analyzeTimings, formatTimings } = await import("../report/critical_path.ts");
       const analysis = analyzeTimings(this.#selection.graph, report, { slack: timings });
-      this.#io.write("stdout", formatTimings(analysis, { timings, colors: this.#colors }));
+      this.#io.write("stdout", formatTimings(analysis, { timings, color: this.#color }));
     }
   }
 }

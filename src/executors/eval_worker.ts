@@ -54,8 +54,7 @@ export const MAX_THREADS: number = Math.max(32, 4 * availableParallelism());
  *
  * @example
  * ```ts
- * import { run } from "../../mod.ts";
- * import { workerEvalExecutor } from "./eval_worker.ts";
+ * import { run, workerEvalExecutor } from "@dagrun/dagrun";
  * const report = await run([{ name: "spin", type: "eval", arguments: "while (true) {}", timeout: 1 }], {
  *   executors: { eval: workerEvalExecutor },
  * });

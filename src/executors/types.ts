@@ -10,7 +10,7 @@ import type { Task } from "../task.ts";
  *
  * @example
  * ```ts
- * import type { ExecutorContext } from "./types.ts";
+ * import type { ExecutorContext } from "@dagrun/dagrun";
  * function hello(ctx: ExecutorContext) {
  *   ctx.output("stdout", new TextEncoder().encode("hello\n"));
  * }
@@ -69,7 +69,7 @@ export interface ExecutorContext {
  *
  * @example
  * ```ts
- * import type { Outcome } from "./types.ts";
+ * import type { Outcome } from "@dagrun/dagrun";
  * const failed: Outcome = { ok: false, exitCode: 1 };
  * ```
  */
@@ -101,7 +101,7 @@ export interface Outcome {
  *
  * @example
  * ```ts
- * import type { StopCause } from "./types.ts";
+ * import type { StopCause } from "@dagrun/dagrun";
  * const cause: StopCause = "timeout";
  * ```
  */
@@ -113,7 +113,7 @@ export type StopCause = "interrupted" | "policy" | "timeout";
  *
  * @example
  * ```ts
- * import { INTERRUPTED, type Outcome } from "./types.ts";
+ * import { INTERRUPTED, type Outcome } from "@dagrun/dagrun";
  * const killed: Outcome = { ...INTERRUPTED, signal: "SIGTERM" };
  * ```
  */
@@ -128,7 +128,7 @@ export const INTERRUPTED: Outcome = Object.freeze({
  *
  * @example
  * ```ts
- * import type { Executor } from "./types.ts";
+ * import type { Executor } from "@dagrun/dagrun";
  * const echo: Executor = (task, ctx) => {
  *   ctx.output("stdout", new TextEncoder().encode(task.arguments + "\n"));
  *   return Promise.resolve({ ok: true });

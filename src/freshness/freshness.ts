@@ -25,7 +25,7 @@ import { type DefinitionPart, StateLog, type TaskRecord } from "./state_log.ts";
  *
  * @example
  * ```ts
- * import type { FreshnessOptions } from "./freshness.ts";
+ * import type { FreshnessOptions } from "@dagrun/dagrun";
  * const options: FreshnessOptions = { baseDir: ".", stateDir: ".dagrun", warn: console.warn };
  * ```
  */
@@ -58,8 +58,7 @@ const GLOBS_FILE = "globs";
  *
  * @example
  * ```ts
- * import { loadTaskFile, run } from "../../mod.ts";
- * import { Freshness } from "./freshness.ts";
+ * import { Freshness, loadTaskFile, run } from "@dagrun/dagrun";
  * const file = await loadTaskFile("examples/example.json");
  * const freshness = new Freshness(file.graph, { baseDir: "examples", stateDir: "examples/.dagrun", warn: console.warn });
  * await run(file.graph, { freshness });

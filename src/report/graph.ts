@@ -8,7 +8,17 @@
 import type { TaskStatus } from "../events.ts";
 import type { TaskGraph } from "../graph.ts";
 
-/** Graph export formats. */
+/**
+ * Graph export formats.
+ *
+ * @example
+ * ```ts
+ * import { TaskGraph } from "@dagrun/dagrun";
+ * import { formatGraph, type GraphFormat } from "@dagrun/dagrun/reporters";
+ * const format: GraphFormat = "mermaid";
+ * console.log(formatGraph(TaskGraph.from([{ name: "a", type: "exec", arguments: "true" }]), { format }));
+ * ```
+ */
 export type GraphFormat = "dot" | "mermaid";
 
 /**
@@ -22,7 +32,7 @@ const FILL: Record<TaskStatus, string> = { ok: "#b7e4b7", failed: "#f4a6a6", ski
  *
  * @example
  * ```ts
- * import type { GraphOptions } from "./graph.ts";
+ * import type { GraphOptions } from "@dagrun/dagrun/reporters";
  * const options: GraphOptions = { format: "mermaid", status: new Map([["build", "ok"]]) };
  * ```
  */
@@ -38,8 +48,8 @@ export interface GraphOptions {
  *
  * @example
  * ```ts
- * import { TaskGraph } from "../graph.ts";
- * import { formatGraph } from "./graph.ts";
+ * import { TaskGraph } from "@dagrun/dagrun";
+ * import { formatGraph } from "@dagrun/dagrun/reporters";
  * const graph = TaskGraph.from([
  *   { name: "a", type: "exec", arguments: "true" },
  *   { name: "b", type: "exec", arguments: "true", dependencies: ["a"] },

@@ -28,7 +28,8 @@ const MAX_LEVELS = 30;
  * console.log(formatPlan(graph, planOf(graph)));
  * ```
  */
-export function formatPlan(graph: TaskGraph, plan: Plan, colors: Colors = new Colors(false)): string {
+export function formatPlan(graph: TaskGraph, plan: Plan, options: { color?: boolean } = {}): string {
+  const colors = new Colors(options.color ?? false);
   const lines = [
     `${count(graph.size, "task")}, ${count(graph.edgeCount, "dependency", "dependencies")}, ` +
     count(plan.levels.length, "level"),

@@ -15,7 +15,16 @@ import { intrinsics } from "../intrinsics.ts";
 // Named apart: a local `Promise` would hide the global type from the docs of the exports.
 const { Promise: SafePromise, TextEncoder } = intrinsics;
 
-/** How task output is shown. */
+/**
+ * How task output is shown.
+ *
+ * @example
+ * ```ts
+ * import { type OutputMode, TextReporter } from "@dagrun/dagrun/reporters";
+ * const output: OutputMode = "grouped"; // each task's lines as one block when it ends
+ * const reporter = new TextReporter({ write: (_s, d) => console.log(String(d).trimEnd()), output });
+ * ```
+ */
 export type OutputMode = "prefixed" | "grouped" | "raw";
 
 /**
@@ -23,7 +32,7 @@ export type OutputMode = "prefixed" | "grouped" | "raw";
  *
  * @example
  * ```ts
- * import type { TextReporterOptions } from "./text.ts";
+ * import type { TextReporterOptions } from "@dagrun/dagrun/reporters";
  * const options: TextReporterOptions = { write: (_stream, data) => console.log(data), output: "raw" };
  * ```
  */
@@ -36,8 +45,8 @@ export interface TextReporterOptions {
    * they are. Default: `prefixed`.
    */
   output?: OutputMode;
-  /** Colours for task names and statuses. Default: none. */
-  colors?: Colors;
+  /** Colour task names and statuses with ANSI escape codes (for a terminal). Default: false. */
+  color?: boolean;
 }
 
 /** The streams task output and dagrun's own text go to. */
@@ -76,8 +85,8 @@ interface TaskLines {
  *
  * @example
  * ```ts
- * import { run } from "../../mod.ts";
- * import { TextReporter } from "./text.ts";
+ * import { run } from "@dagrun/dagrun";
+ * import { TextReporter } from "@dagrun/dagrun/reporters";
  * const reporter = new TextReporter({ write: (_s, d) => console.log(String(d).trimEnd()) });
  * const report = await run([{ name: "a", type: "exec", arguments: "echo hi" }], { onEvent: (e) => reporter.handle(e) });
  * reporter.finish(report);
@@ -107,7 +116,7 @@ export class TextReporter {
     this.#write = options.write;
     this.#raw = options.output === "raw";
     if (options.output === "grouped") this.#groups = new OutputGroups();
-    this.#colors = options.colors ?? new Colors(false);
+    this.#colors = new Colors(options.color ?? false);
   }
 
   /** Shows one event; for an output event that must wait, returns when the task may go on. */
@@ -304,15 +313,15 @@ function withNewline(bytes: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { formatReport } from "./text.ts";
+ * import { formatReport } from "@dagrun/dagrun/reporters";
  * console.log(formatReport({ ok: true, interrupted: false, durationMs: 12, tasks: [
  *   { name: "a", type: "exec", status: "ok", startMs: 0, endMs: 12, durationMs: 12, exitCode: 0 },
  * ] }));
  * ```
  */
-export function formatReport(report: RunReport, colors: Colors = new Colors(false)): string {
+export function formatReport(report: RunReport, options: { color?: boolean } = {}): string {
   let text = "";
-  for (const chunk of reportChunks(report, colors)) text += chunk;
+  for (const chunk of reportChunks(report, new Colors(options.color ?? false))) text += chunk;
   return text;
 }
 
