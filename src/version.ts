@@ -4,7 +4,7 @@
  * @example
  * ```ts
  * import { VERSION } from "@dagrun/dagrun";
- * console.log(`dagrun ${VERSION}`); // dagrun 0.1.0
+ * console.log(`dagrun ${VERSION}`); // as `dagrun --version` prints it
  * ```
  */
 export const VERSION = "0.1.0";
