@@ -49,6 +49,7 @@ test("the report ends with the critical path as it happened; --timings adds each
     dependencies,
   });
   // long (1 s) and short (0.2 s) feed last (0.5 s); side (0.1 s) and after (0.1 s) are a branch apart.
+  // On a loaded machine a task may start some ms after it could, long included: the path then says so.
   const tasks = [
     sleep("long", 1),
     sleep("short", 0.2),
@@ -60,7 +61,7 @@ test("the report ends with the critical path as it happened; --timings adds each
   assert.equal(result.code, 0, result.stderr);
   const tail = result.stdout.slice(result.stdout.indexOf("\nCritical path:"));
   const m = tail.match(
-    /^\nCritical path: 2 tasks, (\S+ s) of work bounded the (\S+ s) run\n {2}long +1\.\d\d s\n {2}last +\d+ ms( {2}\(started \d+ ms after it could\))?\n/,
+    /^\nCritical path: 2 tasks, (\S+ s) of work bounded the (\S+ s) run\n {2}long +1\.\d\d s( {2}\(started \d+ ms after it could\))?\n {2}last +\d+ ms( {2}\(started \d+ ms after it could\))?\n/,
   );
   assert.ok(m, tail);
   const report = readJson(reportPath);
