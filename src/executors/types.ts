@@ -168,7 +168,7 @@ export interface Executor {
  *
  * @example
  * ```ts
- * import type { RunScope } from "./types.ts";
+ * import type { RunScope } from "@dagrun/dagrun";
  * function lateError(scope: RunScope, task: string, message: string) {
  *   const told = scope.output(task, "stderr", new TextEncoder().encode(message + "\n"));
  *   if (!told) scope.error(message);
@@ -187,7 +187,7 @@ export interface RunScope {
  *
  * @example
  * ```ts
- * import type { Executor, RunExecutor } from "./types.ts";
+ * import type { Executor, RunExecutor } from "@dagrun/dagrun";
  * let runs = 0;
  * const counted: Executor = Object.assign(() => Promise.resolve({ ok: true }), {
  *   forRun: (): RunExecutor => {
