@@ -961,8 +961,8 @@ async function incrementalBench(): Promise<void> {
     ...m,
     code: new RegExp(`0 ok, ${tasks} up to date`).test(readFileSync(out, "utf8")) ? m.code : 1,
   });
-  // Everything but the state itself: the file hashes and the folder listings.
-  const caches = ["file-hashes.json", "globs"].map((name) => join(d, ".dagrun", name));
+  // Everything but the state itself: the file hashes, the folder listings and the stat digests.
+  const caches = ["file-hashes.json", "globs", "stat-digests"].map((name) => join(d, ".dagrun", name));
   const r = await alternate("incremental", {
     "dagrun warm": () => measure([...dagrun, tasksFile], { cwd: d, stdout: out }).then(noOp),
     "dagrun cold": () => {

@@ -94,7 +94,14 @@ export class FileHashes {
    * when there is no regular file there.
    */
   hash(path: string, key: string): string | undefined {
-    const stat = statFile(path);
+    return this.hashStat(path, key, statFile(path));
+  }
+
+  /**
+   * As {@linkcode FileHashes.hash}, with the file's stat already taken (`undefined`: no file):
+   * the hash is that of the content the stat describes, or of a later one.
+   */
+  hashStat(path: string, key: string, stat: FileStat | undefined): string | undefined {
     if (!stat) return undefined;
     const cached = this.#entries.get(key);
     if (typeof cached === "string") {
