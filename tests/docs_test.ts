@@ -6,8 +6,10 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
+import process from "node:process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isDeno } from "./_helpers.ts";
@@ -54,3 +56,17 @@ test("the README stays short: a user reads it in two minutes, the rest is in doc
   const size = readFileSync(join(root, "README.md")).length;
   assert.ok(size <= 12 * 1024, `README.md is ${size} bytes`);
 });
+
+test(
+  "the TypeScript examples of the README and docs/library.md type-check against the code",
+  { skip: !isDeno && "deno check type-checks Markdown code blocks" },
+  () => {
+    const result = spawnSync(process.execPath, ["check", "--doc-only", "README.md", "docs/library.md"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    assert.match(result.stderr + result.stdout, /Check docs\/library\.md#/);
+  },
+);
