@@ -34,6 +34,7 @@ export { TaskFileError } from "./src/errors.ts";
 export { type Selection, type SelectOptions, selectTasks } from "./src/select.ts";
 export {
   builtinExecutors,
+  FAILURE_POLICIES,
   type FailurePolicy,
   type FreshnessGate,
   run,

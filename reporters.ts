@@ -25,7 +25,13 @@
  * @module
  */
 export type { Write } from "./src/report/format.ts";
-export { formatReport, type OutputMode, TextReporter, type TextReporterOptions } from "./src/report/text.ts";
+export {
+  formatReport,
+  OUTPUT_MODES,
+  type OutputMode,
+  TextReporter,
+  type TextReporterOptions,
+} from "./src/report/text.ts";
 export { StatusLine, type StatusLineOptions } from "./src/report/status.ts";
 export { type TraceEvent, TraceRecorder } from "./src/report/trace.ts";
 export {
@@ -37,4 +43,4 @@ export {
   type TaskTiming,
 } from "./src/report/critical_path.ts";
 export { writeJsonReport } from "./src/report/json.ts";
-export { formatGraph, type GraphFormat, type GraphOptions } from "./src/report/graph.ts";
+export { formatGraph, GRAPH_FORMATS, type GraphFormat, type GraphOptions } from "./src/report/graph.ts";

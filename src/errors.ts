@@ -67,7 +67,8 @@ export function formatProblems(file: string, problems: readonly Problem[]): stri
 }
 
 /**
- * One problem as `FILE:LINE:COL: task "NAME": message`.
+ * One problem as `FILE:LINE:COL: task "NAME": message`; with a `severity`, such as `warning`, as
+ * `FILE:LINE:COL: warning: task "NAME": message` (the compilers' form).
  *
  * @example
  * ```ts
@@ -76,10 +77,10 @@ export function formatProblems(file: string, problems: readonly Problem[]): stri
  * // 't.json:3:5: task "b": unknown dependency'
  * ```
  */
-export function formatProblem(file: string, p: Problem): string {
+export function formatProblem(file: string, p: Problem, severity?: string): string {
   const place = p.line === undefined ? file : `${file}:${p.line}:${p.column ?? 1}`;
   const task = p.task === undefined ? "" : `task ${printable(clip(p.task, MAX_NAME))}: `;
-  return `${place}: ${task}${p.message}`;
+  return `${place}: ${severity ? `${severity}: ` : ""}${task}${p.message}`;
 }
 
 /** A name in quotes, with every control character escaped (JSON leaves DEL and C1 as they are). */

@@ -37,7 +37,18 @@ const { Promise: SafePromise, now } = intrinsics;
  * ], { concurrency: 1, onFailure }); // later is skipped: no task starts after bad failed
  * ```
  */
-export type FailurePolicy = "continue" | "no-new" | "kill";
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+
+/**
+ * Every {@linkcode FailurePolicy}, the default first: the choices of `--on-failure`.
+ *
+ * @example
+ * ```ts
+ * import { FAILURE_POLICIES } from "@dagrun/dagrun";
+ * console.log(FAILURE_POLICIES.join(", ")); // continue, no-new, kill
+ * ```
+ */
+export const FAILURE_POLICIES = ["continue", "no-new", "kill"] as const;
 
 /**
  * Options of {@linkcode run}.

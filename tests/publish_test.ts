@@ -42,6 +42,7 @@ test("deno.json exports mod.ts as the package, reporters.ts as ./reporters and c
 test("the entry points export the public API and no CLI internals", async () => {
   const mod = await import("../mod.ts");
   assert.deepEqual(Object.keys(mod).sort(), [
+    "FAILURE_POLICIES",
     "Freshness",
     "INTERRUPTED",
     "TaskFileError",
@@ -58,6 +59,8 @@ test("the entry points export the public API and no CLI internals", async () => 
   ]);
   const reporters = await import("../reporters.ts");
   assert.deepEqual(Object.keys(reporters).sort(), [
+    "GRAPH_FORMATS",
+    "OUTPUT_MODES",
     "StatusLine",
     "TextReporter",
     "TraceRecorder",

@@ -1,19 +1,25 @@
 /**
- * `dagrun check FILE [TARGET...]`: validates the file (same messages and exit code as a run) and
- * prints the plan and any warnings, running nothing. With `--redis URL` (FILE then optional) it
+ * `dagrun check FILE [TARGET...]`: validates the file (same messages, warnings and exit code as a
+ * run) and prints the plan, running nothing. With `--redis URL` (FILE then optional) it
  * first checks the connection and shows the queue's workers.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { formatProblem } from "../errors.ts";
-import { loadTaskFile } from "../load.ts";
 import { planOf } from "../plan.ts";
-import { useColor } from "../report/colors.ts";
+import { count } from "../report/format.ts";
 import { formatPlan } from "../report/plan.ts";
-import { selectTasks } from "../select.ts";
-import { type CliIO, EXIT, oneOf, UsageError, usageErrors } from "./common.ts";
+import { type CliIO, EXIT, UsageError, usageErrors } from "./common.ts";
 import { formatFreshness, openFreshness } from "./incremental.ts";
+import {
+  COLOR_OPTION,
+  colorMode,
+  colorOn,
+  loadWithWarnings,
+  selectionOf,
+  TASK_FILE_OPTIONS,
+  taskFileArgs,
+} from "./task_file_args.ts";
 
 /**
  * Runs `dagrun check` with `args` (after the word `check`); returns the exit code.
@@ -31,8 +37,8 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
     parseArgs({
       args,
       options: {
-        exclude: { type: "string", multiple: true },
-        color: { type: "string", default: "auto" },
+        ...TASK_FILE_OPTIONS,
+        ...COLOR_OPTION,
         state: { type: "string" },
         redis: { type: "string" },
         queue: { type: "string" },
@@ -40,18 +46,18 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
       allowPositionals: true,
     })
   );
-  const [path, ...targets] = positionals;
   const redis = values.redis;
   if (values.queue !== undefined && redis === undefined) throw new UsageError("--queue needs --redis URL");
   const remote = redis === undefined ? 0 : await checkRemote(redis, values.queue, io);
-  if (path === undefined && redis !== undefined) return remote;
-  if (path === undefined) throw new UsageError("missing task file: dagrun check FILE");
-  const mode = oneOf("--color", values.color, ["auto", "always", "never"] as const);
-  const file = await loadTaskFile(path);
-  const { graph, skip } = selectTasks(file.graph, { targets, exclude: values.exclude, file: file.path });
-  const color = useColor(mode, io.isTTY?.stdout ?? false, io.env ?? {});
-  const lines = [`${file.path}: valid`];
-  if (targets.length || skip.size) {
+  if (positionals.length === 0 && redis !== undefined) return remote;
+  const tasks = taskFileArgs("check", positionals, values);
+  const color = colorOn(io, colorMode(values), "stdout");
+  const file = await loadWithWarnings(tasks.path, io);
+  const { graph, skip } = selectionOf(file, tasks);
+  // The warnings themselves went to stderr, where every command prints them.
+  const warned = file.warnings.length ? `, ${count(file.warnings.length, "warning")} (on stderr)` : "";
+  const lines = [`${file.path}: valid${warned}`];
+  if (tasks.targets.length || skip.size) {
     lines.push(
       `Selected ${graph.size} of ${file.graph.size} tasks` + (skip.size ? `, ${skip.size} excluded` : ""),
     );
@@ -59,10 +65,6 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
   io.write("stdout", lines.join("\n") + "\n" + formatPlan(graph, planOf(graph), { color }));
   const freshness = await openFreshness(file.path, graph, { state: values.state, predict: true }, io);
   if (freshness) io.write("stdout", await formatFreshness(graph, skip, freshness));
-  const warnings = file.warnings.map((w) =>
-    `  ${formatProblem(file.path, w)}` + (w.hint ? `\n    fix: ${w.hint}` : "")
-  );
-  io.write("stdout", warnings.length ? `Warnings:\n${warnings.join("\n")}\n` : "No warnings.\n");
   return EXIT.ok;
 }
 

@@ -1,12 +1,10 @@
 /**
  * What every subcommand shares: the exit codes, what it writes to ({@linkcode CliIO}; the process's
- * own streams are in `process_io.ts`), argument parsing with usage errors, and loading a task file
- * with its problems printed.
+ * own streams are in `process_io.ts`), and argument parsing with usage errors. The commands that
+ * read a task file share more (`task_file_args.ts`).
  *
  * @module
  */
-import { formatProblem } from "../errors.ts";
-import type { TaskFile } from "../load.ts";
 import type { Write } from "../report/format.ts";
 
 export { EXIT } from "./exit.ts";
@@ -93,25 +91,4 @@ export function oneOf<T extends string>(option: string, value: string, choices: 
   const list = choices.map((c) => `"${c}"`);
   const expected = `${list.slice(0, -1).join(", ")} or ${list.at(-1)}`;
   throw new UsageError(`${option} must be ${expected}, not "${value}"`);
-}
-
-/**
- * Loads a task file, printing its warnings to stderr. A {@linkcode TaskFileError} is left to the
- * caller (`main` prints it and exits 2).
- *
- * @example
- * ```ts
- * import { loadWithWarnings } from "./common.ts";
- * import { processIO } from "./process_io.ts";
- * const file = await loadWithWarnings("examples/example.json", processIO());
- * ```
- */
-export async function loadWithWarnings(path: string, io: CliIO): Promise<TaskFile> {
-  // Loaded here, not above: `dagrun --version` and `--help` need this module but no task file.
-  const { loadTaskFile } = await import("../load.ts");
-  const file = await loadTaskFile(path);
-  for (const w of file.warnings) {
-    io.write("stderr", `${formatProblem(file.path, { ...w, message: `warning: ${w.message}` })}\n`);
-  }
-  return file;
 }

@@ -6,11 +6,10 @@
  */
 import { parseArgs } from "node:util";
 import type { TaskStatus } from "../events.ts";
-import { loadTaskFile } from "../load.ts";
-import { formatGraph } from "../report/graph.ts";
+import { formatGraph, GRAPH_FORMATS } from "../report/graph.ts";
 import { readReportFile } from "../report/read.ts";
-import { selectTasks } from "../select.ts";
-import { type CliIO, EXIT, oneOf, UsageError, usageErrors } from "./common.ts";
+import { type CliIO, EXIT, oneOf, usageErrors } from "./common.ts";
+import { loadWithWarnings, selectionOf, TASK_FILE_OPTIONS, taskFileArgs } from "./task_file_args.ts";
 
 /**
  * Runs `dagrun graph` with `args` (after the word `graph`); returns the exit code.
@@ -28,18 +27,17 @@ export async function graphCommand(args: string[], io: CliIO): Promise<number> {
     parseArgs({
       args,
       options: {
-        format: { type: "string", default: "dot" },
+        ...TASK_FILE_OPTIONS,
+        format: { type: "string", default: GRAPH_FORMATS[0] },
         report: { type: "string" },
-        exclude: { type: "string", multiple: true },
       },
       allowPositionals: true,
     })
   );
-  const format = oneOf("--format", values.format, ["dot", "mermaid"] as const);
-  const [path, ...targets] = positionals;
-  if (path === undefined) throw new UsageError("missing task file: dagrun graph FILE");
-  const file = await loadTaskFile(path);
-  const { graph } = selectTasks(file.graph, { targets, exclude: values.exclude, file: file.path });
+  const format = oneOf("--format", values.format, GRAPH_FORMATS);
+  const tasks = taskFileArgs("graph", positionals, values);
+  const file = await loadWithWarnings(tasks.path, io);
+  const { graph } = selectionOf(file, tasks);
   const status = values.report === undefined ? undefined : await readStatuses(values.report);
   io.write("stdout", formatGraph(graph, { format, status }));
   return EXIT.ok;

@@ -11,33 +11,49 @@ import type { RunEvent, RunReport } from "../events.ts";
 import type { Freshness } from "../freshness/freshness.ts";
 import type { TaskGraph } from "../graph.ts";
 import type { TaskFile } from "../load.ts";
-import { builtinExecutors, type FailurePolicy, run, type RunOptions } from "../scheduler.ts";
-import { type ColorMode, useColor } from "../report/colors.ts";
+import {
+  builtinExecutors,
+  FAILURE_POLICIES,
+  type FailurePolicy,
+  run,
+  type RunOptions,
+} from "../scheduler.ts";
+import type { ColorMode } from "../report/colors.ts";
 import type { StatusLine } from "../report/status.ts";
-import { type OutputMode, TextReporter } from "../report/text.ts";
+import { OUTPUT_MODES, type OutputMode, TextReporter } from "../report/text.ts";
 import type { TraceRecorder } from "../report/trace.ts";
 import { chooseSpawn } from "../spawn/mod.ts";
 import { becomeSubreaper, stopAdopted } from "../spawn/reaper.ts";
-import { type Selection, selectTasks } from "../select.ts";
-import { type CliIO, EXIT, loadWithWarnings, oneOf, UsageError, usageErrors } from "./common.ts";
+import type { Selection } from "../select.ts";
+import { type CliIO, EXIT, oneOf, UsageError, usageErrors } from "./common.ts";
 import { openFreshness } from "./incremental.ts";
+import {
+  COLOR_OPTION,
+  colorMode,
+  colorOn,
+  loadWithWarnings,
+  selectionOf,
+  TASK_FILE_OPTIONS,
+  type TaskFileArgs,
+  taskFileArgs,
+} from "./task_file_args.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 const { Promise } = intrinsics;
 
 /** The options of `dagrun run`, as `parseArgs` takes them. */
 export const RUN_OPTIONS = {
+  ...TASK_FILE_OPTIONS,
+  ...COLOR_OPTION,
   concurrency: { type: "string", short: "j" },
-  output: { type: "string", default: "prefixed" },
+  output: { type: "string", default: OUTPUT_MODES[0] },
   "report-json": { type: "string" },
-  exclude: { type: "string", multiple: true },
   "dry-run": { type: "boolean" },
-  color: { type: "string", default: "auto" },
   trace: { type: "string" },
   timings: { type: "boolean" },
   timeout: { type: "string" },
   retries: { type: "string" },
-  "on-failure": { type: "string", default: "continue" },
+  "on-failure": { type: "string", default: FAILURE_POLICIES[0] },
   "eval-isolation": { type: "string", default: "inline" },
   history: { type: "string" },
   redis: { type: "string" },
@@ -98,7 +114,7 @@ async function runFile(file: TaskFile, o: RunArgs, io: CliIO): Promise<Pass> {
   // What only some runs use (history, worker threads, dry run, status line, trace, timings, JSON
   // files) is imported when an option asks for it: a plain start loads none of it.
   const weight = o.history === undefined ? undefined : await historyWeightOf(o.history);
-  const selection = selectTasks(file.graph, { targets: o.targets, exclude: o.exclude, file: file.path });
+  const selection = selectionOf(file, o);
   // The choice of spawn (on Deno, a self-test that runs a child process) goes on while the rest
   // of the run is set up; the exec executor's preparation awaits the same choice.
   if (!o.dryRun && !o.remote && selection.graph.tasks.some((t) => t.type === "exec")) {
@@ -251,10 +267,7 @@ async function historyWeightOf(path: string): Promise<RunOptions["weight"]> {
 }
 
 /** The arguments of `dagrun run`, checked. */
-interface RunArgs {
-  path: string;
-  targets: string[];
-  exclude: string[];
+interface RunArgs extends TaskFileArgs {
   concurrency: number;
   output: OutputMode;
   color: ColorMode;
@@ -289,9 +302,8 @@ function parseRunArgs(args: string[], env: Readonly<Record<string, string | unde
   const { values, positionals } = usageErrors(() =>
     parseArgs({ args, options: RUN_OPTIONS, allowPositionals: true })
   );
-  const [path, ...targets] = positionals;
-  if (path === undefined) throw new UsageError("missing task file");
-  if (values.watch && path === "-") throw new UsageError("--watch needs a task file, not stdin");
+  const taskFile = taskFileArgs("run", positionals, values);
+  if (values.watch && taskFile.path === "-") throw new UsageError("--watch needs a task file, not stdin");
   if (values.watch && values["dry-run"]) throw new UsageError("--watch runs tasks: leave out --dry-run");
   const concurrency = values.concurrency === undefined ? Infinity : Number(values.concurrency);
   if (!Number.isInteger(concurrency) && concurrency !== Infinity || concurrency < 1) {
@@ -306,15 +318,13 @@ function parseRunArgs(args: string[], env: Readonly<Record<string, string | unde
     throw new UsageError(`--retries must be a whole number of 0 or more, not "${values.retries}"`);
   }
   return {
-    path,
-    targets,
-    exclude: values.exclude ?? [],
+    ...taskFile,
     concurrency,
-    output: oneOf("--output", values.output, ["prefixed", "grouped", "raw"] as const),
-    color: oneOf("--color", values.color, ["auto", "always", "never"] as const),
+    output: oneOf("--output", values.output, OUTPUT_MODES),
+    color: colorMode(values),
     timeout,
     retries,
-    onFailure: oneOf("--on-failure", values["on-failure"], ["continue", "no-new", "kill"] as const),
+    onFailure: oneOf("--on-failure", values["on-failure"], FAILURE_POLICIES),
     evalIsolation: oneOf("--eval-isolation", values["eval-isolation"], ["inline", "worker"] as const),
     history: values.history,
     dryRun: values["dry-run"] === true,
@@ -371,11 +381,7 @@ async function checkOutputPaths(o: RunArgs): Promise<void> {
 
 /** Whether to colour each stream, by `--color` and whether that stream is a terminal. */
 function colorsFor(io: CliIO, mode: ColorMode): { stdout: boolean; stderr: boolean } {
-  const env = io.env ?? {};
-  return {
-    stdout: useColor(mode, io.isTTY?.stdout ?? false, env),
-    stderr: useColor(mode, io.isTTY?.stderr ?? false, env),
-  };
+  return { stdout: colorOn(io, mode, "stdout"), stderr: colorOn(io, mode, "stderr") };
 }
 
 /**

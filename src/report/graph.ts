@@ -19,7 +19,18 @@ import type { TaskGraph } from "../graph.ts";
  * console.log(formatGraph(TaskGraph.from([{ name: "a", type: "exec", arguments: "true" }]), { format }));
  * ```
  */
-export type GraphFormat = "dot" | "mermaid";
+export type GraphFormat = (typeof GRAPH_FORMATS)[number];
+
+/**
+ * Every {@linkcode GraphFormat}, the default first: the choices of `dagrun graph --format`.
+ *
+ * @example
+ * ```ts
+ * import { GRAPH_FORMATS } from "@dagrun/dagrun/reporters";
+ * console.log(GRAPH_FORMATS.join(", ")); // dot, mermaid
+ * ```
+ */
+export const GRAPH_FORMATS = ["dot", "mermaid"] as const;
 
 /**
  * Fill colours by status: green ok and red failed, as in the terminal report; skipped is grey, a task

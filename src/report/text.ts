@@ -25,7 +25,18 @@ const { Promise: SafePromise, TextEncoder } = intrinsics;
  * const reporter = new TextReporter({ write: (_s, d) => console.log(String(d).trimEnd()), output });
  * ```
  */
-export type OutputMode = "prefixed" | "grouped" | "raw";
+export type OutputMode = (typeof OUTPUT_MODES)[number];
+
+/**
+ * Every {@linkcode OutputMode}, the default first: the choices of `--output`.
+ *
+ * @example
+ * ```ts
+ * import { OUTPUT_MODES } from "@dagrun/dagrun/reporters";
+ * console.log(OUTPUT_MODES.join(", ")); // prefixed, grouped, raw
+ * ```
+ */
+export const OUTPUT_MODES = ["prefixed", "grouped", "raw"] as const;
 
 /**
  * Options of {@linkcode TextReporter}.
