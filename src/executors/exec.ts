@@ -4,6 +4,7 @@
  * @module
  */
 import process from "node:process";
+import { readGateOf } from "../output/budget.ts";
 import { chooseSpawn, type ShellProcess } from "../spawn/mod.ts";
 import { pathKind } from "../runtime/fs.ts";
 import { processes } from "../spawn/proc.ts";
@@ -64,18 +65,21 @@ async function runExec(spawns: SpawnQueue, task: Task, ctx: ExecutorContext): Pr
   // Pipes held back by the output's consumer (back-pressure), and whether any was since the last look.
   let held = 0;
   let wasHeld = false;
-  const output = (stream: "stdout" | "stderr", chunk: Uint8Array) => {
-    const wait = ctx.output(stream, chunk);
+  const counted = (wait: Promise<void> | void | undefined) => {
     if (!wait) return;
     held++;
     wasHeld = true;
     return wait.finally(() => void held--);
   };
+  const output = (stream: "stdout" | "stderr", chunk: Uint8Array) => counted(ctx.output(stream, chunk));
+  // The pipes also wait while the output budget of all tasks is spent (see src/output/budget.ts).
+  const gate = readGateOf(task);
   let proc;
   try {
     proc = await spawns.start(task.arguments, {
       onStdout: (chunk) => output("stdout", chunk),
       onStderr: (chunk) => output("stderr", chunk),
+      gate: gate && { wait: () => counted(gate.wait()), onClose: gate.onClose },
       cwd: ctx.cwd,
       env: task.env,
     }, ctx.signal);
