@@ -117,7 +117,7 @@ if (await isMain()) {
     // On Node, writes to a pipe are asynchronous and process.exit drops what is still queued (the
     // end of a megabyte-long line, the report): wait until both streams have written everything.
     await processIO().drain!();
-    releaseGoneTerminal();
+    await releaseGoneTerminal();
     process.exit(code);
   }
 }

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { closeSync, openSync } from "node:fs";
 import process from "node:process";
 import { WriteBatch } from "../output/batch.ts";
+import { standardStreams as std } from "../runtime/stdio.ts";
 import type { CliIO } from "./common.ts";
 import { intrinsics } from "../intrinsics.ts";
 
@@ -38,20 +38,20 @@ class ProcessStreams {
   #terminalGone = false;
   /** Which of fds 0, 1, 2 were terminals at the start (Node restores their modes at exit). */
   readonly #startedOnTerminal = [
-    process.stdin.isTTY === true,
-    process.stdout.isTTY === true,
-    process.stderr.isTTY === true,
+    std.stdin.isTTY === true,
+    std.stdout.isTTY === true,
+    std.stderr.isTTY === true,
   ];
   /**
    * The streams' write methods, taken before any task runs: an inline snippet may replace
    * `process.stdout.write`, and that must not silence or crash dagrun.
    */
   readonly #writeTo = {
-    stdout: process.stdout.write.bind(process.stdout) as (
+    stdout: std.stdout.write.bind(std.stdout) as (
       data: string | Uint8Array,
       done?: () => void,
     ) => boolean,
-    stderr: process.stderr.write.bind(process.stderr) as (
+    stderr: std.stderr.write.bind(std.stderr) as (
       data: string | Uint8Array,
       done?: () => void,
     ) => boolean,
@@ -69,10 +69,10 @@ class ProcessStreams {
 
   constructor() {
     const changed = () => this.#backlogChanged();
-    process.stdout.on("error", (e) => this.#lost("stdout", e));
-    process.stderr.on("error", (e) => this.#lost("stderr", e));
-    process.stdout.on("drain", changed);
-    process.stderr.on("drain", changed);
+    std.stdout.on("error", (e) => this.#lost("stdout", e));
+    std.stderr.on("error", (e) => this.#lost("stderr", e));
+    std.stdout.on("drain", changed);
+    std.stderr.on("drain", changed);
     this.io = {
       closed: this.#closed.signal,
       writeError: () => this.#writeError,
@@ -80,15 +80,17 @@ class ProcessStreams {
       write: this.#writes.write,
       flush: () => this.#writes.flush(),
       drain: () => this.#drain(),
-      isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
-      columns: () => process.stderr.columns,
+      isTTY: { stdout: std.stdout.isTTY === true, stderr: std.stderr.isTTY === true },
+      columns: () => std.stderr.columns,
       env: process.env,
     };
   }
 
   /** See {@linkcode releaseGoneTerminal}. */
-  releaseGoneTerminal(): void {
+  async releaseGoneTerminal(): Promise<void> {
     if (!this.#terminalGone) return;
+    // Loaded only now: on Deno, node:fs costs a good part of a start.
+    const { closeSync, openSync } = await import("node:fs");
     for (const fd of [0, 1, 2]) {
       if (!this.#startedOnTerminal[fd]) continue;
       try {
@@ -113,8 +115,8 @@ class ProcessStreams {
   }
 
   #backlog(): number {
-    return this.#writes.size + (this.#gone.stdout ? 0 : process.stdout.writableLength ?? 0) +
-      (this.#gone.stderr ? 0 : process.stderr.writableLength ?? 0);
+    return this.#writes.size + (this.#gone.stdout ? 0 : std.stdout.writableLength ?? 0) +
+      (this.#gone.stderr ? 0 : std.stderr.writableLength ?? 0);
   }
 
   /** Settles the wait for the streams once the backlog is down to half the limit (or a stream failed). */
@@ -152,7 +154,8 @@ let streams: ProcessStreams | undefined;
 
 /**
  * The real process's streams (writes gathered per event-loop turn) and environment. The first
- * call attaches dagrun's listeners to `process.stdout` and `process.stderr` and takes their write
+ * call attaches dagrun's listeners to the standard streams (`process.stdout` and `process.stderr` on
+ * Node, `Deno.stdout` and `Deno.stderr` on Deno: see `runtime/stdio.ts`) and takes their write
  * methods; every call returns the same `CliIO`.
  *
  * @example
@@ -176,9 +179,9 @@ export function processIO(): CliIO {
  * @example
  * ```ts
  * import { releaseGoneTerminal } from "./process_io.ts";
- * releaseGoneTerminal(); // nothing to do while the terminal is there
+ * await releaseGoneTerminal(); // nothing to do while the terminal is there
  * ```
  */
-export function releaseGoneTerminal(): void {
-  streams?.releaseGoneTerminal();
+export async function releaseGoneTerminal(): Promise<void> {
+  await streams?.releaseGoneTerminal();
 }
