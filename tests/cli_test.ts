@@ -2,14 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { isAlive, readJson, runCli, sendSignal, taskFile, tempDir, waitFor } from "./_helpers.ts";
-
-const exec = (name: string, command: string, ...dependencies: string[]) => ({
-  name,
-  type: "exec",
-  arguments: command,
-  dependencies,
-});
+import { exec, isAlive, readJson, runCli, sendSignal, taskFile, tempDir, waitFor } from "./_helpers.ts";
 
 /** Asserts that a run was refused as invalid input: exit 2, a message, no stack, nothing run. */
 function assertRefused(

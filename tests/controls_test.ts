@@ -8,14 +8,7 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { parseTaskFile, run, type RunEvent, type Task, TaskFileError } from "../mod.ts";
-import { isAlive, readJson, runCli, taskFile, tempDir, waitFor } from "./_helpers.ts";
-
-const exec = (name: string, command: string, more: Partial<Task> = {}): Task => ({
-  name,
-  type: "exec",
-  arguments: command,
-  ...more,
-});
+import { exec, isAlive, readJson, runCli, taskFile, tempDir, waitFor } from "./_helpers.ts";
 
 async function record(tasks: Task[], options: Parameters<typeof run>[1] = {}) {
   const events: RunEvent[] = [];

@@ -9,9 +9,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
-import type { RunReport, Task } from "../mod.ts";
+import type { RunReport } from "../mod.ts";
 import {
   cliPath,
+  exec,
   isAlive,
   isDeno,
   readJson,
@@ -21,13 +22,6 @@ import {
   tempDir,
   waitFor,
 } from "./_helpers.ts";
-
-const exec = (name: string, command: string, ...dependencies: string[]): Task => ({
-  name,
-  type: "exec",
-  arguments: command,
-  dependencies,
-});
 
 /** The command line that runs the CLI, quoted for a shell. */
 const cliCommand = [process.execPath, ...(isDeno ? ["run", "--allow-all"] : []), cliPath]

@@ -8,9 +8,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
-import type { RunReport, Task } from "../mod.ts";
+import type { RunReport } from "../mod.ts";
 import {
   cliPath,
+  exec,
   isAlive,
   isDeno,
   readJson,
@@ -20,8 +21,6 @@ import {
   tempDir,
   waitFor,
 } from "./_helpers.ts";
-
-const exec = (name: string, command: string): Task => ({ name, type: "exec", arguments: command });
 
 test("a task that leaves a short-lived background process ends the run at once (a zombie is not alive)", async () => {
   // The background sleep outlives its shell; once it exits, nothing may reap it (its parent is

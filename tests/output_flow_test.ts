@@ -9,13 +9,11 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
-import { run, type Task } from "../mod.ts";
+import { run } from "../mod.ts";
 import { HOLD_BYTES } from "../src/output/budget.ts";
 import { TextReporter } from "../src/report/text.ts";
 import { spawnShell } from "../src/spawn/mod.ts";
-import { cliPath, isDeno, runCli, sleep, taskFile, tempDir } from "./_helpers.ts";
-
-const exec = (name: string, command: string): Task => ({ name, type: "exec", arguments: command });
+import { cliPath, exec, isDeno, runCli, sleep, taskFile, tempDir } from "./_helpers.ts";
 
 /** The CLI's argv for `spawn`. */
 const cliArgv = (args: string[]) => isDeno ? ["run", "--allow-all", cliPath, ...args] : [cliPath, ...args];

@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { type RunReport, type Task, TaskGraph } from "../mod.ts";
+import { type RunReport, TaskGraph } from "../mod.ts";
 import { analyzeTimings, formatReport, formatTimings, type TraceEvent } from "../reporters.ts";
-import { readJson, runCli, taskFile, tempDir } from "./_helpers.ts";
+import { exec, readJson, runCli, taskFile, tempDir } from "./_helpers.ts";
 
-const t = (name: string, ...dependencies: string[]): Task => ({
-  name,
-  type: "exec",
-  arguments: "",
-  dependencies,
-});
 const row = (name: string, startMs: number | null, endMs: number | null) => ({
   name,
   type: "exec",
@@ -22,7 +16,13 @@ const row = (name: string, startMs: number | null, endMs: number | null) => ({
 
 test("analyzeTimings: the chain that ended last, through the dependency that ended last; slack", () => {
   // a (0-100) and b (0-300) feed c (300-400); d (0-50) alone; e never ran.
-  const graph = TaskGraph.from([t("a"), t("b"), t("c", "a", "b"), t("d"), t("e", "c")]);
+  const graph = TaskGraph.from([
+    exec("a", ""),
+    exec("b", ""),
+    exec("c", "", "a", "b"),
+    exec("d", ""),
+    exec("e", "", "c"),
+  ]);
   const report: RunReport = {
     ok: true,
     interrupted: false,
@@ -86,7 +86,7 @@ test("the report ends with the critical path as it happened; --timings adds each
 });
 
 test("no critical path for a run of one task", async () => {
-  const result = await runCli([taskFile({ tasks: [t("only")] })]);
+  const result = await runCli([taskFile({ tasks: [exec("only", "")] })]);
   assert.equal(result.code, 0);
   assert.doesNotMatch(result.stdout, /Critical path/);
 });
@@ -165,7 +165,9 @@ test("--trace: a retried task has an event per attempt, on the slot it keeps", a
 
 test("a chain of 300 000 tasks: the report and the critical path are printed, the path cut to its ends", () => {
   const n = 300_000;
-  const graph = TaskGraph.from(Array.from({ length: n }, (_, i) => t(`t${i}`, ...(i ? [`t${i - 1}`] : []))));
+  const graph = TaskGraph.from(
+    Array.from({ length: n }, (_, i) => exec(`t${i}`, "", ...(i ? [`t${i - 1}`] : []))),
+  );
   const report: RunReport = {
     ok: true,
     interrupted: false,
