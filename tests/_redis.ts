@@ -151,6 +151,11 @@ export async function startWorker(
   return { pid, child, log: () => log, stop };
 }
 
+/** Every `pid=N` a task printed so far (`echo pid=$$; exec …` gives the command's own pid). */
+export function pidsIn(text: string, tag = "pid"): number[] {
+  return [...text.matchAll(new RegExp(`\\b${tag}=(\\d+)`, "g"))].map((m) => Number(m[1]));
+}
+
 /** Sends one command to the server on `port` and returns its raw reply (RESP text). */
 export function redisCommand(port: number, ...args: string[]): Promise<string> {
   const command = `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("");
