@@ -11,7 +11,8 @@
  *
  * The tarball's dependencies come from the npm registry (or npm's cache).
  *
- * Usage: `deno task test:package`
+ * Usage: `deno task test:package [--built]`; `--built`: pack the build already in `npm/` (as
+ * `test_all.ts` does) instead of building first.
  *
  * @module
  */
@@ -160,7 +161,7 @@ async function ctrlC(app: string) {
 }
 
 if (import.meta.main) {
-  buildNpm({ dryRunPack: false });
+  if (process.argv[2] !== "--built") buildNpm({ dryRunPack: false });
   const dir = mkdtempSync(join(tmpdir(), "dagrun-package-"));
   try {
     const pack = await sh("npm", ["pack", "--json", "--pack-destination", dir], outDir);
