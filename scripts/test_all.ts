@@ -4,7 +4,7 @@
  *
  * - `deno`: `deno task test:deno`, every test file on Deno, the longest started first;
  * - `spawn-default`: `deno task test:spawn-default`, the spawn, controls, faults and output tests
- *   again on Deno with `node:child_process` spawning;
+ *   again on Deno, spawning through `Deno.Command` instead of the FFI spawn;
  * - `node`: the npm package built once (`build_npm.ts`), then the suite on Node against it
  *   (`test_node.ts --built`);
  * - `package`: the same build packed, installed and used as a user gets it (`test_package.ts --built`).
@@ -28,8 +28,10 @@ interface Part {
   name: string;
   /** Arguments of the Deno that runs this script. */
   args: string[];
-  /** Parts that must have succeeded before this one starts. */
+  /** Parts that must have ended before this one starts. */
   after?: string[];
+  /** Whether it runs only when the parts it comes after succeeded. */
+  needsThem?: boolean;
 }
 
 /**
@@ -58,10 +60,22 @@ function denoTestFiles(): string[] {
 
 const PARTS: Part[] = [
   { name: "deno", args: ["test", "--allow-all", "--parallel", ...denoTestFiles()] },
-  { name: "spawn-default", args: ["task", "test:spawn-default"] },
+  // The build goes first beside the Deno files, so that the Node run, the longest part, is not kept
+  // waiting; the spawn-default rerun, which can come any time, waits with it.
   { name: "build", args: ["run", "--allow-all", "scripts/build_npm.ts"] },
-  { name: "node", args: ["run", "--allow-all", "scripts/test_node.ts", "--built"], after: ["build"] },
-  { name: "package", args: ["run", "--allow-all", "scripts/test_package.ts", "--built"], after: ["build"] },
+  { name: "spawn-default", args: ["task", "test:spawn-default"], after: ["build"] },
+  {
+    name: "node",
+    args: ["run", "--allow-all", "scripts/test_node.ts", "--built"],
+    after: ["build"],
+    needsThem: true,
+  },
+  {
+    name: "package",
+    args: ["run", "--allow-all", "scripts/test_package.ts", "--built"],
+    after: ["build"],
+    needsThem: true,
+  },
 ];
 
 const t0 = Date.now();
@@ -92,19 +106,31 @@ function runPart(part: Part): Promise<boolean> {
 
 if (import.meta.main) {
   const results = new Map<string, Promise<boolean>>();
+  const running = new Set<string>();
   for (const part of PARTS) {
     const before = (part.after ?? []).map((name) => results.get(name)!);
     results.set(
       part.name,
-      Promise.all(before).then((oks) => {
-        if (oks.every(Boolean)) return runPart(part);
-        console.log(`[${elapsed()}] ${part.name}: not run (${part.after!.join(", ")} failed)`);
-        return false;
+      Promise.all(before).then(async (oks) => {
+        if (part.needsThem && !oks.every(Boolean)) {
+          console.log(`[${elapsed()}] ${part.name}: not run (${part.after!.join(", ")} failed)`);
+          return false;
+        }
+        running.add(part.name);
+        const ok = await runPart(part);
+        running.delete(part.name);
+        return ok;
       }),
     );
   }
+  // A part's output comes when it ends: say now and then what is still running.
+  const progress = setInterval(
+    () => console.log(`[${elapsed()}] running: ${[...running].join(", ")}`),
+    60_000,
+  );
   const failed: string[] = [];
   for (const [name, ok] of results) if (!await ok) failed.push(name);
+  clearInterval(progress);
   console.log(
     failed.length ? `Failed: ${failed.join(", ")} (${elapsed()})` : `All parts passed in ${elapsed()}`,
   );

@@ -144,7 +144,8 @@ export async function startWorker(
     clearTimeout(timer);
   };
   started.unshift(() => stop(5000));
-  if (!await waitFor(() => / slots? on queue /.test(log) || !isAlive(pid), 30_000) || !isAlive(pid)) {
+  // On a loaded machine a worker (a Deno or Node process loading BullMQ) may take many seconds to start.
+  if (!await waitFor(() => / slots? on queue /.test(log) || !isAlive(pid), 60_000) || !isAlive(pid)) {
     await stop(1000);
     throw new Error(`dagrun worker did not start:\n${log}`);
   }

@@ -204,7 +204,8 @@ test("CLI: --timeout, --retries and --on-failure set the defaults; attempts show
     tasks: [
       exec("hang", "sleep 30"),
       exec("own", "sleep 0.5", { timeout: 20 }),
-      exec("bad", "exit 2", { retryDelay: 0 }),
+      // Its own timeout: on a loaded machine even `exit 2` may take longer than 0.3 s to start.
+      exec("bad", "exit 2", { retryDelay: 0, timeout: 20 }),
     ],
   });
   const reportPath = join(tempDir(), "r.json");

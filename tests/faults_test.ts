@@ -51,10 +51,16 @@ function assertStatuses(report: RunReport, expected: Record<string, string>): vo
   assert.deepEqual(Object.fromEntries(report.tasks.map((t) => [t.name, t.status])), expected);
 }
 
-/** Reads the pids a task wrote, one a line, once there are `count`. */
+/**
+ * Reads the pids a task wrote, one a line, once there are `count` (waiting as long as `runCli` lets a
+ * run last: on a loaded machine the CLI may take many seconds to start its task).
+ */
 async function pidsIn(path: string, count: number): Promise<number[]> {
   assert.ok(
-    await waitFor(() => existsSync(path) && readFileSync(path, "utf8").trim().split("\n").length >= count),
+    await waitFor(
+      () => existsSync(path) && readFileSync(path, "utf8").trim().split("\n").length >= count,
+      60_000,
+    ),
     `${count} pids in ${path}`,
   );
   return readFileSync(path, "utf8").trim().split("\n").map(Number);
