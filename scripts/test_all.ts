@@ -17,7 +17,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
@@ -81,11 +81,18 @@ const PARTS: Part[] = [
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 
+/** The output so far of each running part, printed if the run is interrupted. */
+const outputs = new Map<string, Buffer[]>();
+/** The running parts' processes, stopped with this one. */
+const children = new Set<ChildProcess>();
+
 /** Runs a part to its end, its stdout and stderr kept together; resolves to whether it exited 0. */
 function runPart(part: Part): Promise<boolean> {
   console.log(`[${elapsed()}] ${part.name}: started (deno ${part.args.join(" ")})`);
   const child = spawn(process.execPath, part.args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   const chunks: Buffer[] = [];
+  outputs.set(part.name, chunks);
+  children.add(child);
   child.stdout!.on("data", (b: Buffer) => chunks.push(b));
   child.stderr!.on("data", (b: Buffer) => chunks.push(b));
   return new Promise((resolve) => {
@@ -99,12 +106,26 @@ function runPart(part: Part): Promise<boolean> {
       process.stdout.write(`\n===== ${head} =====\n`);
       process.stdout.write(Buffer.concat(chunks));
       process.stdout.write(`===== end of ${part.name} =====\n\n`);
+      outputs.delete(part.name);
+      children.delete(child);
       resolve(ok);
     });
   });
 }
 
 if (import.meta.main) {
+  // Ctrl-C or a CI timeout: pass the signal on to the parts (a terminal's Ctrl-C reaches them anyway)
+  // and show what they printed so far, which would otherwise be lost with this process.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      for (const child of children) child.kill(signal);
+      for (const [name, chunks] of outputs) {
+        process.stdout.write(`\n===== ${name}: interrupted after ${elapsed()} =====\n`);
+        process.stdout.write(Buffer.concat(chunks));
+      }
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  }
   const results = new Map<string, Promise<boolean>>();
   const running = new Set<string>();
   for (const part of PARTS) {
