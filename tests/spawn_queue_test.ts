@@ -89,3 +89,34 @@ test("the cap learnt from a refusal is the run's: the next run starts as many pr
   // With the first run's cap (3) the second would run its tasks three at a time.
   assert.equal(most, 8);
 });
+
+test("a refusal that arrives a tick later (as on Node) sets the cap from the processes running, not the starts under way", async () => {
+  // Node reports a refused spawn as an error event on the next tick, after every start of the
+  // burst is under way; a cap counted from those was no cap, and Node leaks each refused spawn's
+  // pipes: 2000 tasks under `ulimit -n 256` hung.
+  let live = 0;
+  let most = 0;
+  const spawn: typeof spawnShell = (command, options) => {
+    if (live >= 4) {
+      const refused = Object.assign(new Error("refused (EMFILE)"), { code: "EMFILE" });
+      return {
+        pid: 0,
+        exit: new Promise((_, reject) => setTimeout(() => reject(refused), 0)),
+        closed: Promise.resolve(),
+        kill: () => {},
+        stopReading: () => {},
+      };
+    }
+    const proc = spawnShell(command, options);
+    most = Math.max(most, ++live);
+    proc.exit.finally(() => live--);
+    return proc;
+  };
+  const queue = new SpawnQueue({ spawn });
+  const never = new AbortController().signal;
+  const procs = await Promise.all(Array.from({ length: 20 }, () => queue.start("sleep 0.2", quiet, never)));
+  const codes = await Promise.all(procs.map((p) => p!.exit.then((e) => e.code)));
+  assert.deepEqual(codes, Array(20).fill(0));
+  assert.equal(most, 4);
+  assert.equal(queue.cap, 3);
+});

@@ -64,6 +64,12 @@ export class SpawnQueue {
   readonly #slots = new SlotQueue();
   readonly #spawn: typeof spawnShell | undefined;
   readonly #giveUpMs: number;
+  /**
+   * dagrun's processes that run now. Not the slots in use: those also count starts under way, and
+   * on Node every start of a burst is under way when the first refusal arrives (a tick later), so
+   * a cap learnt from them would be no cap, and refused spawns would leak their pipes (see above).
+   */
+  #live = 0;
   #retryTimer: ReturnType<typeof setInterval> | undefined;
 
   /** A queue with no cap yet. */
@@ -96,13 +102,17 @@ export class SpawnQueue {
       if (signal.aborted) return slots.release(), undefined;
       const result = await trySpawn(spawn, command, options);
       if (!(result instanceof Error)) {
-        const release = () => slots.release();
+        this.#live++;
+        const release = () => {
+          this.#live--;
+          slots.release();
+        };
         Promise.all([result.exit, result.closed]).then(release, release);
         // There may be room for more: let the next waiter try too.
         slots.wake();
         return result;
       }
-      const others = slots.used - 1;
+      const others = this.#live;
       if (others === 0) {
         // Refused with none of dagrun's processes running: none will end to make room.
         alone ??= Date.now();
