@@ -1,37 +1,35 @@
 /**
- * The whole suite, as `npm test` runs it: its four parts at once instead of one after another, since
- * most tests wait (for subprocesses, timers, Redis) rather than compute.
+ * The whole suite, as `npm test` runs it: its parts one after another, each streaming its output.
  *
- * - `deno`: `deno task test:deno`, every test file on Deno, the longest started first;
+ * - `deno`: every test file on Deno (`deno test --parallel`, as many files at a time as the machine
+ *   has cores), the longest started first;
  * - `spawn-default`: `deno task test:spawn-default`, the spawn, controls, faults and output tests
  *   again on Deno, spawning through `Deno.Command` instead of the FFI spawn;
- * - `node`: the npm package built once (`build_npm.ts`), then the suite on Node against it
- *   (`test_node.ts --built`);
+ * - `build`: the npm package, built once for the two parts after it;
+ * - `node`: the suite on Node against that build (`test_node.ts --built`);
  * - `package`: the same build packed, installed and used as a user gets it (`test_package.ts --built`).
  *
- * A part's output is printed whole when it ends, so that the parts' lines do not interleave; a line
- * says when each starts and ends. Exits 1 when any part failed, after all have ended.
+ * The parts run one at a time, not at once: many tests start hundreds of processes or measure
+ * memory and wall time, and on a machine with two cores parts run side by side were slower in all
+ * and failed on load rather than on code. A failed part does not stop the later ones (except that
+ * `node` and `package` need the build), so one run shows every failure. Exits 1 when any failed.
  *
  * Usage: `deno task test:all` (what `npm test` runs)
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { root } from "./build_npm.ts";
 
-/** One part of the suite: a command run in the repository's root. */
+/** One part of the suite: `deno` with these arguments in the repository's root. */
 interface Part {
   name: string;
-  /** Arguments of the Deno that runs this script. */
   args: string[];
-  /** Parts that must have ended before this one starts. */
-  after?: string[];
-  /** Whether it runs only when the parts it comes after succeeded. */
-  needsThem?: boolean;
+  /** A part that must have passed for this one to run. */
+  needs?: string;
 }
 
 /**
@@ -60,100 +58,62 @@ function denoTestFiles(): string[] {
 
 const PARTS: Part[] = [
   { name: "deno", args: ["test", "--allow-all", "--parallel", ...denoTestFiles()] },
-  // The build goes first beside the Deno files, so that the Node run, the longest part, is not kept
-  // waiting; the spawn-default rerun, which can come any time, waits with it.
+  { name: "spawn-default", args: ["task", "test:spawn-default"] },
   { name: "build", args: ["run", "--allow-all", "scripts/build_npm.ts"] },
-  { name: "spawn-default", args: ["task", "test:spawn-default"], after: ["build"] },
-  {
-    name: "node",
-    args: ["run", "--allow-all", "scripts/test_node.ts", "--built"],
-    after: ["build"],
-    needsThem: true,
-  },
+  { name: "node", args: ["run", "--allow-all", "scripts/test_node.ts", "--built"], needs: "build" },
   {
     name: "package",
     args: ["run", "--allow-all", "scripts/test_package.ts", "--built"],
-    after: ["build"],
-    needsThem: true,
+    needs: "build",
   },
 ];
+
+/** The part running now, if any. */
+let running: ChildProcess | undefined;
+/** Whether a SIGTERM came: the part running is stopped and no other starts. */
+let terminated = false;
 
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 
-/** The output so far of each running part, printed if the run is interrupted. */
-const outputs = new Map<string, Buffer[]>();
-/** The running parts' processes, stopped with this one. */
-const children = new Set<ChildProcess>();
-
-/** Runs a part to its end, its stdout and stderr kept together; resolves to whether it exited 0. */
+/** Runs a part to its end, its output going straight to ours; resolves to whether it exited 0. */
 function runPart(part: Part): Promise<boolean> {
-  console.log(`[${elapsed()}] ${part.name}: started (deno ${part.args.join(" ")})`);
-  const child = spawn(process.execPath, part.args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  const chunks: Buffer[] = [];
-  outputs.set(part.name, chunks);
-  children.add(child);
-  child.stdout!.on("data", (b: Buffer) => chunks.push(b));
-  child.stderr!.on("data", (b: Buffer) => chunks.push(b));
+  console.log(`\n===== [${elapsed()}] ${part.name}: deno ${part.args.join(" ")} =====`);
+  const child = spawn(process.execPath, part.args, { cwd: root, stdio: "inherit" });
+  running = child;
   return new Promise((resolve) => {
     child.once("error", (e) => {
-      console.log(`[${elapsed()}] ${part.name}: could not start: ${e.message}`);
+      console.log(`${part.name}: could not start: ${e.message}`);
       resolve(false);
     });
     child.once("close", (code, signal) => {
+      running = undefined;
       const ok = code === 0;
-      const head = `${part.name}: ${ok ? "ok" : `FAILED (${code ?? signal})`} after ${elapsed()}`;
-      process.stdout.write(`\n===== ${head} =====\n`);
-      process.stdout.write(Buffer.concat(chunks));
-      process.stdout.write(`===== end of ${part.name} =====\n\n`);
-      outputs.delete(part.name);
-      children.delete(child);
+      console.log(`===== [${elapsed()}] ${part.name}: ${ok ? "ok" : `FAILED (${code ?? signal})`} =====`);
       resolve(ok);
     });
   });
 }
 
 if (import.meta.main) {
-  // Ctrl-C or a CI timeout: pass the signal on to the parts (a terminal's Ctrl-C reaches them anyway)
-  // and show what they printed so far, which would otherwise be lost with this process.
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      for (const child of children) child.kill(signal);
-      for (const [name, chunks] of outputs) {
-        process.stdout.write(`\n===== ${name}: interrupted after ${elapsed()} =====\n`);
-        process.stdout.write(Buffer.concat(chunks));
-      }
-      process.exit(signal === "SIGINT" ? 130 : 143);
-    });
-  }
-  const results = new Map<string, Promise<boolean>>();
-  const running = new Set<string>();
-  for (const part of PARTS) {
-    const before = (part.after ?? []).map((name) => results.get(name)!);
-    results.set(
-      part.name,
-      Promise.all(before).then(async (oks) => {
-        if (part.needsThem && !oks.every(Boolean)) {
-          console.log(`[${elapsed()}] ${part.name}: not run (${part.after!.join(", ")} failed)`);
-          return false;
-        }
-        running.add(part.name);
-        const ok = await runPart(part);
-        running.delete(part.name);
-        return ok;
-      }),
-    );
-  }
-  // A part's output comes when it ends: say now and then what is still running.
-  const progress = setInterval(
-    () => console.log(`[${elapsed()}] running: ${[...running].join(", ")}`),
-    60_000,
-  );
+  // Ctrl-C reaches the running part from the terminal; a CI's SIGTERM to this script alone is
+  // passed on to it.
+  process.once("SIGTERM", () => {
+    terminated = true;
+    running?.kill("SIGTERM");
+  });
   const failed: string[] = [];
-  for (const [name, ok] of results) if (!await ok) failed.push(name);
-  clearInterval(progress);
+  for (const part of PARTS) {
+    if (terminated) process.exit(143);
+    if (part.needs && failed.includes(part.needs)) {
+      console.log(`\n${part.name}: not run (${part.needs} failed)`);
+      failed.push(part.name);
+    } else if (!await runPart(part)) {
+      failed.push(part.name);
+    }
+  }
   console.log(
-    failed.length ? `Failed: ${failed.join(", ")} (${elapsed()})` : `All parts passed in ${elapsed()}`,
+    failed.length ? `\nFailed: ${failed.join(", ")} (${elapsed()})` : `\nAll parts passed in ${elapsed()}`,
   );
   process.exit(failed.length ? 1 : 0);
 }
