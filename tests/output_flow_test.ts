@@ -80,9 +80,11 @@ for (const mode of ["prefixed", "raw", "grouped"] as const) {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(bad, "", "no broken line");
     assert.equal(seen, lines, "every line arrived whole");
-    // Without back-pressure Node held everything the reader had not taken (150 MB and more);
-    // dagrun itself takes about 50 MB (runtime and code).
-    assert.ok(result.peak < 130 * MB, `peak RSS ${(result.peak / MB).toFixed(0)} MB`);
+    // Without back-pressure Node held everything the reader had not taken: 50 MB of runtime and
+    // code plus 150 MB and more. With it the peak does not grow with the output: 70-90 MB, and
+    // 120-135 MB for raw through Deno.Command, whose read buffers V8 collects late (the same
+    // 120-135 MB with 450 MB of output, measured).
+    assert.ok(result.peak < 170 * MB, `peak RSS ${(result.peak / MB).toFixed(0)} MB`);
   });
 }
 

@@ -36,9 +36,16 @@ test("--output grouped: each task's output is one block, before its Ended line",
 });
 
 test("--output grouped: blocks of failed, timed-out and interrupted tasks are flushed too", async () => {
+  const started = `${taskFile("", "marker")}-started`;
   const tasks = [
-    { name: "fails", type: "exec", arguments: "sleep 0.5; echo before failing; printf 'no newline'; exit 1" },
-    { name: "slow", type: "exec", arguments: "echo slow started; sleep 30" },
+    {
+      name: "fails",
+      type: "exec",
+      // Fails once "slow" has printed (on a loaded machine it may start late), after hangs timed out.
+      arguments:
+        `while [ ! -f ${started} ]; do sleep 0.05; done; sleep 0.5; echo before failing; printf 'no newline'; exit 1`,
+    },
+    { name: "slow", type: "exec", arguments: `echo slow started; touch ${started}; sleep 30` },
     { name: "hangs", type: "exec", arguments: "echo hanging; sleep 30", timeout: 0.2 },
     {
       name: "js",
