@@ -5,7 +5,8 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isDeno } from "./_helpers.ts";
 
-const module = fileURLToPath(new URL("../src/runtime/stdio.ts", import.meta.url));
+// On Node the tests run compiled, beside the compiled sources.
+const module = fileURLToPath(new URL(`../src/runtime/stdio.${isDeno ? "ts" : "js"}`, import.meta.url));
 
 /** Runs `code` (which imports `std` from stdio.ts) in a fresh process, its stdout piped to `sh -c reader`. */
 function run(code: string, reader: string) {
