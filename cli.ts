@@ -47,8 +47,8 @@ export async function main(args: string[], io?: CliIO): Promise<number> {
     else console.log(info.slice(0, -1));
     return EXIT.ok;
   }
-  // The process's streams get dagrun's listeners here, not when a module is imported.
-  io ??= (await import("./src/cli/process_io.ts")).processIO();
+  const { processIO } = await import("./src/cli/common.ts");
+  io ??= processIO;
   try {
     return await dispatch(args, io);
   } finally {
@@ -113,11 +113,11 @@ if (await isMain()) {
   if (infoText(args) === undefined) {
     // One after the other, not with Promise.all: a snippet may have replaced the global Promise.
     const process = (await import("node:process")).default;
-    const { processIO, releaseGoneTerminal } = await import("./src/cli/process_io.ts");
+    const { processIO, releaseGoneTerminal } = await import("./src/cli/common.ts");
     // On Node, writes to a pipe are asynchronous and process.exit drops what is still queued (the
     // end of a megabyte-long line, the report): wait until both streams have written everything.
-    await processIO().drain!();
-    await releaseGoneTerminal();
+    await processIO.drain!();
+    releaseGoneTerminal();
     process.exit(code);
   }
 }

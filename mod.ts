@@ -4,7 +4,7 @@
  * Load a task file, run it, read the report:
  *
  * ```ts
- * import { loadTaskFile, run } from "@dagrun/dagrun";
+ * import { loadTaskFile, run } from "./mod.ts";
  *
  * const file = await loadTaskFile("examples/example.json");
  * const report = await run(file.graph, {
@@ -14,32 +14,28 @@
  * console.log(report.ok);
  * ```
  *
- * The front door: load or parse a task file ({@linkcode loadTaskFile}, {@linkcode parseTaskFile}),
- * pick targets ({@linkcode selectTasks}), {@linkcode run} the tasks with the events and the report
- * they give, add a task type of your own (an {@linkcode Executor} in `RunOptions.executors`), cancel
- * with `RunOptions.signal`. Problems with the tasks are one error, {@linkcode TaskFileError}, with a
- * message fit to print. The command line's options have their counterparts here: `--history` is
- * {@linkcode historyWeight}, incremental runs are {@linkcode Freshness}, `--eval-isolation worker` is
- * {@linkcode workerEvalExecutor}. What the command line shows of a run (the text output, the status
- * line, the trace, the critical path, the JSON report, the graph) is in `@dagrun/dagrun/reporters`
- * (`dagrun/reporters` on npm).
+ * A caller can add a task type with `executors`, cancel with `signal`, pick targets with
+ * `selectTasks`, and show the run with the same reporters the command line uses (`TextReporter`,
+ * `StatusLine`, `TraceRecorder`, `analyzeTimings`).
  *
  * @module
  */
 export { loadTaskFile, type TaskFile } from "./src/load.ts";
 export { parseTaskFile } from "./src/parse.ts";
-export { TaskGraph } from "./src/graph.ts";
-export type { BuiltinTaskType, Problem, Task } from "./src/task.ts";
-export { TaskFileError } from "./src/errors.ts";
-export { type Selection, type SelectOptions, selectTasks } from "./src/select.ts";
 export {
   builtinExecutors,
-  FAILURE_POLICIES,
   type FailurePolicy,
   type FreshnessGate,
   run,
   type RunOptions,
 } from "./src/scheduler.ts";
+export { Freshness, type FreshnessOptions } from "./src/freshness/freshness.ts";
+export { TaskFileError } from "./src/errors.ts";
+export { TaskGraph } from "./src/graph.ts";
+export { historyWeight, loadHistory } from "./src/history.ts";
+export { type Selection, type SelectOptions, selectTasks } from "./src/select.ts";
+export { type Plan, planOf } from "./src/plan.ts";
+export type { BuiltinTaskType, Problem, Task } from "./src/task.ts";
 export type {
   EndedEvent,
   ErrorEvent,
@@ -55,16 +51,22 @@ export type {
   TimedTaskEvent,
   UpToDateEvent,
 } from "./src/events.ts";
+export type { Executor, ExecutorContext, Outcome, StopCause } from "./src/executors/types.ts";
+export { formatReport, type OutputMode, TextReporter, type TextReporterOptions } from "./src/report/text.ts";
+export type { Write } from "./src/report/format.ts";
+export { writeJsonFile, writeJsonReport } from "./src/report/json.ts";
+export { type ColorMode, Colors, useColor } from "./src/report/colors.ts";
+export { StatusLine, type StatusLineOptions } from "./src/report/status.ts";
+export { type TraceEvent, TraceRecorder } from "./src/report/trace.ts";
 export {
-  type Executor,
-  type ExecutorContext,
-  INTERRUPTED,
-  type Outcome,
-  type RunExecutor,
-  type RunScope,
-  type StopCause,
-} from "./src/executors/types.ts";
+  analyzeTimings,
+  formatTimings,
+  type PathStep,
+  type RunTimings,
+  type TaskSpan,
+  type TaskTiming,
+} from "./src/report/critical_path.ts";
+export { formatGraph, type GraphFormat, type GraphOptions } from "./src/report/graph.ts";
 export { workerEvalExecutor } from "./src/executors/eval_worker.ts";
-export { historyWeight, loadHistory } from "./src/history.ts";
-export { Freshness, type FreshnessOptions } from "./src/freshness/freshness.ts";
+export { taskFileSchema } from "./src/schema.ts";
 export { VERSION } from "./src/version.ts";

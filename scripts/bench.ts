@@ -697,49 +697,6 @@ async function backpressureBench(): Promise<void> {
     deno: through(dagrun),
     node: through(["node", join(root, "npm/cli.js")]),
   });
-  // Many printers at once: each of 500 tasks prints a 60 KiB line without newline, then the newline and
-  // 2000 short lines. Without one budget over all tasks, their unfinished lines alone were 30 MB.
-  const printers = 500;
-  const wide = 61440;
-  const manyFile = join(d, "many.json");
-  writeFileSync(
-    manyFile,
-    JSON.stringify({
-      tasks: Array.from({ length: printers }, (_, i) => ({
-        name: `p${i}`,
-        type: "exec",
-        arguments: `head -c ${wide} /dev/zero | tr '\\0' x; sleep 1; echo; seq 1 2000`,
-      })),
-    }),
-  );
-  const wideReader = `(sleep 5; LC_ALL=C awk '{ n += length($0) + 1 } /^\\[p[0-9]+\\] x/ && ` +
-    `length($0) == ${wide} + index($0, " ") { k++ } END { print n, k }' > '${counts}')`;
-  const many = (cmd: string[]) => () =>
-    measure(["sh", "-c", `${cmd.map((a) => `'${a}'`).join(" ")} '${manyFile}' | ${wideReader}`]).then((m) => {
-      const [bytes, whole] = readFileSync(counts, "utf8").trim().split(" ").map(Number);
-      return { ...m, bytes, whole };
-    });
-  const w = await alternate("backpressure", {
-    "deno, 500 printers": many(dagrun),
-    "node, 500 printers": many(["node", join(root, "npm/cli.js")]),
-  });
-  for (const runtime of ["deno", "node"]) {
-    const xs = w[`${runtime}, 500 printers`];
-    const whole = Math.min(...xs.map((m) => m.whole as number));
-    const rss = Math.max(...xs.map((m) => m.rssKiB ?? NaN)) / 1024;
-    row({
-      workload: "backpressure",
-      measure: `${printers} tasks each printing a 60 KiB line at once, reader asleep 5 s, ` +
-        (runtime === "deno" ? "Deno" : "Node"),
-      dagrun:
-        `${(med(xs, "bytes") / 1e6).toFixed(1)} MB delivered, ${whole} of ${printers} long lines whole, ` +
-        `peak RSS ${rss.toFixed(0)} MiB, ${s(med(xs))}`,
-      peer: "-",
-      ratio: "-",
-      target: "every line, peak RSS ≤ 128 MiB",
-      met: whole === printers && rss <= 128,
-    });
-  }
   for (const runtime of ["deno", "node"]) {
     const xs = r[runtime];
     const whole = Math.min(...xs.map((m) => m.whole as number));
@@ -1004,12 +961,11 @@ async function incrementalBench(): Promise<void> {
     ...m,
     code: new RegExp(`0 ok, ${tasks} up to date`).test(readFileSync(out, "utf8")) ? m.code : 1,
   });
-  // Everything but the state itself: the file hashes, the folder listings and the stat digests.
-  const caches = ["file-hashes.json", "globs", "stat-digests"].map((name) => join(d, ".dagrun", name));
+  const hashes = join(d, ".dagrun", "file-hashes.json");
   const r = await alternate("incremental", {
     "dagrun warm": () => measure([...dagrun, tasksFile], { cwd: d, stdout: out }).then(noOp),
     "dagrun cold": () => {
-      for (const cache of caches) rmSync(cache, { force: true });
+      rmSync(hashes, { force: true });
       return measure([...dagrun, tasksFile], { cwd: d, stdout: out }).then(noOp);
     },
     // -r: without its built-in implicit rules, make would search for a way to build each of the

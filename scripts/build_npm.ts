@@ -2,7 +2,7 @@
  * Builds the npm package in `npm/` from the same sources Deno runs, doing the job dnt would (dnt
  * lives on JSR, which our machines cannot reach):
  *
- * - copies `mod.ts`, `reporters.ts`, `cli.ts`, `src/` and `tests/` to a staging folder, turning every
+ * - copies `mod.ts`, `cli.ts`, `src/` and `tests/` to a staging folder, turning every
  *   `npm:name@range` specifier into the bare `name` (Node resolves it from the package's
  *   dependencies), and compiles them with TypeScript to ESM + `.d.ts`, turning the `./x.ts`
  *   imports into `./x.js` (`rewriteRelativeImportExtensions`);
@@ -10,8 +10,7 @@
  * - writes `npm/package.json`, whose dependencies are the `npm:` specifiers' names and ranges
  *   (each must equal the range in the project's package.json, which installs them for tsc and
  *   for Deno's `node_modules`), copies README,
- *   LICENSE, CONTRIBUTING.md and `docs/` (so that the README's links work inside the package and
- *   on npmjs.com) and the JSON schema, and shows what `npm pack` would publish.
+ *   LICENSE and the JSON schema, and shows what `npm pack` would publish.
  *
  * The compiled tests stay in `npm/tests/` for `deno task test:node` but are not published.
  *
@@ -67,21 +66,8 @@ const TSC_OPTIONS = [
   outDir,
 ];
 
-/**
- * Files the package publishes besides package.json, README and LICENSE (npm adds those). The
- * documentation goes along: the README links to it.
- */
-const FILES = [
-  "mod.js",
-  "mod.d.ts",
-  "reporters.js",
-  "reporters.d.ts",
-  "cli.js",
-  "src/",
-  "schema/",
-  "docs/",
-  "CONTRIBUTING.md",
-];
+/** Files the package publishes besides package.json, README and LICENSE (npm adds those). */
+const FILES = ["mod.js", "mod.d.ts", "cli.js", "src/", "schema/"];
 
 /** Options of {@linkcode buildNpm}. */
 export interface BuildOptions {
@@ -109,7 +95,7 @@ export function buildNpm(options: BuildOptions = {}): string {
   if (!existsSync(tsc)) throw new Error("TypeScript is not installed: run npm ci first");
   rmSync(outDir, { recursive: true, force: true });
 
-  const sources = ["mod.ts", "reporters.ts", "cli.ts", ...walk("src"), ...walk("tests")].filter(isCompiled);
+  const sources = ["mod.ts", "cli.ts", ...walk("src"), ...walk("tests")].filter(isCompiled);
   // The staging folder sits under the root so that tsc finds the packages in its node_modules.
   const stage = join(outDir, ".src");
   const dependencies: Record<string, string> = {};
@@ -151,8 +137,6 @@ export function buildNpm(options: BuildOptions = {}): string {
   );
   cpSync(join(root, "README.md"), join(outDir, "README.md"));
   cpSync(join(root, "LICENSE"), join(outDir, "LICENSE"));
-  cpSync(join(root, "CONTRIBUTING.md"), join(outDir, "CONTRIBUTING.md"));
-  cpSync(join(root, "docs"), join(outDir, "docs"), { recursive: true });
   cpSync(join(root, "schema"), join(outDir, "schema"), { recursive: true });
 
   if (options.dryRunPack ?? true) exec("npm pack", "npm", ["pack", "--dry-run"], outDir);
@@ -194,7 +178,7 @@ function checkInstalled(dependencies: Record<string, string>) {
   const unused = Object.keys(installed).filter((name) => !(name in dependencies));
   if (wrong.length || unused.length) {
     throw new Error(
-      "package.json's dependencies must be exactly the npm: imports of mod.ts, reporters.ts, cli.ts and src/: " +
+      "package.json's dependencies must be exactly the npm: imports of mod.ts, cli.ts and src/: " +
         [...wrong.map((w) => `set ${w}`), ...unused.map((n) => `"${n}" is not imported`)].join("; "),
     );
   }
@@ -209,15 +193,11 @@ function packageJson(version: string, dependencies: Record<string, string>) {
       "streams their output and ends with a clear report.",
     keywords: ["task runner", "dag", "parallel", "dependencies", "cli"],
     license: "MIT",
-    // npmjs.com resolves the README's relative links (docs/…) against the repository.
-    repository: { type: "git", url: "git+https://github.com/dagrun/dagrun.git" },
-    homepage: "https://github.com/dagrun/dagrun#readme",
     type: "module",
     main: "./mod.js",
     types: "./mod.d.ts",
     exports: {
       ".": { types: "./mod.d.ts", default: "./mod.js" },
-      "./reporters": { types: "./reporters.d.ts", default: "./reporters.js" },
       "./schema.json": "./schema/tasks.schema.json",
       "./package.json": "./package.json",
     },

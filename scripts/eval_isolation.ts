@@ -1,6 +1,6 @@
 /**
  * Measures `--eval-isolation`: the same eval workloads inline and in worker threads, wall time and
- * peak RSS. `deno run -A scripts/eval_isolation.ts` (the numbers in docs/task-file.md, "Eval isolation").
+ * peak RSS. `deno run -A scripts/eval_isolation.ts` (the numbers in the README's "Eval isolation").
  *
  * @module
  */

@@ -22,7 +22,7 @@ function clip(text: string, max = MAX_LINE): string {
  *
  * @example
  * ```ts
- * import { parseTaskFile, TaskFileError } from "@dagrun/dagrun";
+ * import { parseTaskFile, TaskFileError } from "../mod.ts";
  * try {
  *   parseTaskFile('{"tasks":[{"name":"a","type":"exec","arguments":"true","dependencies":["a"]}]}', "t.json");
  * } catch (e) {
@@ -67,8 +67,7 @@ export function formatProblems(file: string, problems: readonly Problem[]): stri
 }
 
 /**
- * One problem as `FILE:LINE:COL: task "NAME": message`; with a `severity`, such as `warning`, as
- * `FILE:LINE:COL: warning: task "NAME": message` (the compilers' form).
+ * One problem as `FILE:LINE:COL: task "NAME": message`.
  *
  * @example
  * ```ts
@@ -77,10 +76,10 @@ export function formatProblems(file: string, problems: readonly Problem[]): stri
  * // 't.json:3:5: task "b": unknown dependency'
  * ```
  */
-export function formatProblem(file: string, p: Problem, severity?: string): string {
+export function formatProblem(file: string, p: Problem): string {
   const place = p.line === undefined ? file : `${file}:${p.line}:${p.column ?? 1}`;
   const task = p.task === undefined ? "" : `task ${printable(clip(p.task, MAX_NAME))}: `;
-  return `${place}: ${severity ? `${severity}: ` : ""}${task}${p.message}`;
+  return `${place}: ${task}${p.message}`;
 }
 
 /** A name in quotes, with every control character escaped (JSON leaves DEL and C1 as they are). */
@@ -105,6 +104,5 @@ export function readFailure(error: unknown): string {
   const code = (error as { code?: string }).code;
   if (code === "ENOENT") return "no such file";
   if (code === "EISDIR") return "it is a directory";
-  if (code === "EACCES") return "permission denied";
   return (error as Error).message;
 }

@@ -6,16 +6,7 @@
 import type { StopCause } from "./executors/types.ts";
 import type { Task } from "./task.ts";
 
-/**
- * A task's final status.
- *
- * @example
- * ```ts
- * import { run, type TaskStatus } from "@dagrun/dagrun";
- * const report = await run([{ name: "a", type: "exec", arguments: "exit 1" }]);
- * const status: TaskStatus = report.tasks[0].status; // "failed"
- * ```
- */
+/** A task's final status. */
 export type TaskStatus = "ok" | "failed" | "skipped";
 
 /**
@@ -24,7 +15,7 @@ export type TaskStatus = "ok" | "failed" | "skipped";
  *
  * @example
  * ```ts
- * import type { TaskReport } from "@dagrun/dagrun";
+ * import type { TaskReport } from "./events.ts";
  * const row: TaskReport = {
  *   name: "b", type: "exec", status: "skipped", startMs: null, endMs: null, durationMs: null,
  *   reason: "dependency a failed",
@@ -74,7 +65,7 @@ export interface TaskReport {
  *
  * @example
  * ```ts
- * import { run } from "@dagrun/dagrun";
+ * import { run } from "../mod.ts";
  * const report = await run([{ name: "a", type: "eval", arguments: "" }]);
  * console.log(report.ok, report.tasks[0].status); // true ok
  * ```
@@ -90,16 +81,7 @@ export interface RunReport {
   tasks: TaskReport[];
 }
 
-/**
- * What every event about one task carries.
- *
- * @example
- * ```ts
- * import { run, type TaskEvent } from "@dagrun/dagrun";
- * const seen = (e: TaskEvent) => console.log(e.index, e.task.name);
- * await run([{ name: "a", type: "eval", arguments: "" }], { onEvent: (e) => e.type !== "error" && seen(e) });
- * ```
- */
+/** What every event about one task carries. */
 export interface TaskEvent {
   /** The task, as given to `run`. */
   task: Task;
@@ -107,18 +89,7 @@ export interface TaskEvent {
   index: number;
 }
 
-/**
- * A task event that happened at a point in time.
- *
- * @example
- * ```ts
- * import { run, type TimedTaskEvent } from "@dagrun/dagrun";
- * const at = (e: TimedTaskEvent) => console.log(`${e.task.name} ${e.timeMs} ms`);
- * await run([{ name: "a", type: "eval", arguments: "" }], {
- *   onEvent: (e) => (e.type === "started" || e.type === "ended") && at(e),
- * });
- * ```
- */
+/** A task event that happened at a point in time. */
 export interface TimedTaskEvent extends TaskEvent {
   /** When it happened, in ms since the run started. */
   timeMs: number;
@@ -127,15 +98,6 @@ export interface TimedTaskEvent extends TaskEvent {
 /**
  * A task started. A task with retries starts once per attempt: each attempt but the last ends
  * with a {@linkcode RetryEvent}, the last one with the task's `ended` event.
- *
- * @example
- * ```ts
- * import { run, type StartedEvent } from "@dagrun/dagrun";
- * const show = (e: StartedEvent) => console.log(`${e.task.name} attempt ${e.attempt}/${e.attempts}`);
- * await run([{ name: "a", type: "exec", arguments: "true", retries: 1 }], {
- *   onEvent: (e) => e.type === "started" && show(e),
- * }); // a attempt 1/2
- * ```
  */
 export interface StartedEvent extends TimedTaskEvent {
   /** Tells the event kinds apart. */
@@ -146,18 +108,7 @@ export interface StartedEvent extends TimedTaskEvent {
   attempts: number;
 }
 
-/**
- * An attempt of a task failed and the task will run again after `delayMs`.
- *
- * @example
- * ```ts
- * import { run, type RetryEvent } from "@dagrun/dagrun";
- * const show = (e: RetryEvent) => console.log(`${e.task.name}: ${e.error}, again in ${e.delayMs} ms`);
- * await run([{ name: "flaky", type: "exec", arguments: "exit 1", retries: 1, retryDelay: 0.01 }], {
- *   onEvent: (e) => e.type === "retry" && show(e),
- * }); // flaky: exit code 1, again in 10 ms
- * ```
- */
+/** An attempt of a task failed and the task will run again after `delayMs`. */
 export interface RetryEvent extends TimedTaskEvent {
   /** Tells the event kinds apart. */
   type: "retry";
@@ -171,18 +122,7 @@ export interface RetryEvent extends TimedTaskEvent {
   delayMs: number;
 }
 
-/**
- * A task wrote bytes to its stdout or stderr.
- *
- * @example
- * ```ts
- * import { type OutputEvent, run } from "@dagrun/dagrun";
- * const show = (e: OutputEvent) => console.log(e.task.name, e.stream, new TextDecoder().decode(e.data));
- * await run([{ name: "a", type: "exec", arguments: "echo hi" }], {
- *   onEvent: (e) => e.type === "output" && show(e),
- * }); // a stdout hi
- * ```
- */
+/** A task wrote bytes to its stdout or stderr. */
 export interface OutputEvent extends TaskEvent {
   /** Tells the event kinds apart. */
   type: "output";
@@ -192,16 +132,7 @@ export interface OutputEvent extends TaskEvent {
   data: Uint8Array;
 }
 
-/**
- * A started task ended, ok or failed.
- *
- * @example
- * ```ts
- * import { type EndedEvent, run } from "@dagrun/dagrun";
- * const show = (e: EndedEvent) => console.log(e.task.name, e.report.status, e.report.durationMs);
- * await run([{ name: "a", type: "exec", arguments: "true" }], { onEvent: (e) => e.type === "ended" && show(e) });
- * ```
- */
+/** A started task ended, ok or failed. */
 export interface EndedEvent extends TimedTaskEvent {
   /** Tells the event kinds apart. */
   type: "ended";
@@ -209,19 +140,7 @@ export interface EndedEvent extends TimedTaskEvent {
   report: TaskReport;
 }
 
-/**
- * A task will not run, because a dependency failed or was skipped, or the run was stopped.
- *
- * @example
- * ```ts
- * import { run, type SkippedEvent } from "@dagrun/dagrun";
- * const show = (e: SkippedEvent) => console.log(e.task.name, e.report.reason);
- * await run([
- *   { name: "a", type: "exec", arguments: "exit 1" },
- *   { name: "b", type: "exec", arguments: "true", dependencies: ["a"] },
- * ], { onEvent: (e) => e.type === "skipped" && show(e) }); // b dependency a failed
- * ```
- */
+/** A task will not run, because a dependency failed or was skipped, or the run was stopped. */
 export interface SkippedEvent extends TimedTaskEvent {
   /** Tells the event kinds apart. */
   type: "skipped";
@@ -232,16 +151,6 @@ export interface SkippedEvent extends TimedTaskEvent {
 /**
  * A task did not run because it was up to date (`RunOptions.freshness`): for its dependents it
  * succeeded. No `started` or `ended` event comes for it.
- *
- * @example
- * ```ts
- * import { run, type UpToDateEvent } from "@dagrun/dagrun";
- * const show = (e: UpToDateEvent) => console.log(`${e.task.name} is up to date`);
- * await run([{ name: "a", type: "eval", arguments: "" }], {
- *   freshness: { check: () => true, record: () => {} },
- *   onEvent: (e) => e.type === "up-to-date" && show(e),
- * }); // a is up to date
- * ```
  */
 export interface UpToDateEvent extends TimedTaskEvent {
   /** Tells the event kinds apart. */
@@ -250,16 +159,7 @@ export interface UpToDateEvent extends TimedTaskEvent {
   report: TaskReport;
 }
 
-/**
- * An error no task could be blamed for, such as an uncaught exception from a stray timer.
- *
- * @example
- * ```ts
- * import { type ErrorEvent, run } from "@dagrun/dagrun";
- * const show = (e: ErrorEvent) => console.error(`dagrun: ${e.message}`);
- * await run([{ name: "a", type: "eval", arguments: "" }], { onEvent: (e) => e.type === "error" && show(e) });
- * ```
- */
+/** An error no task could be blamed for, such as an uncaught exception from a stray timer. */
 export interface ErrorEvent {
   /** Tells the event kinds apart. */
   type: "error";
@@ -272,7 +172,7 @@ export interface ErrorEvent {
  *
  * @example
  * ```ts
- * import { run, type RunEvent } from "@dagrun/dagrun";
+ * import { run, type RunEvent } from "../mod.ts";
  * const log: string[] = [];
  * await run([{ name: "a", type: "eval", arguments: "" }], {
  *   onEvent: (e: RunEvent) => log.push(e.type),

@@ -18,7 +18,7 @@ import type { Problem, Task } from "./task.ts";
  *
  * @example
  * ```ts
- * import { TaskGraph } from "@dagrun/dagrun";
+ * import { TaskGraph } from "./graph.ts";
  * const graph = TaskGraph.from([
  *   { name: "a", type: "exec", arguments: "true" },
  *   { name: "b", type: "exec", arguments: "true", dependencies: ["a"] },
@@ -78,7 +78,7 @@ export class TaskGraph {
    *
    * @example
    * ```ts
-   * import { TaskGraph } from "@dagrun/dagrun";
+   * import { TaskGraph } from "./graph.ts";
    * const g = TaskGraph.from([
    *   { name: "a", type: "exec", arguments: "true" },
    *   { name: "b", type: "exec", arguments: "true", dependencies: ["a"] },
@@ -102,13 +102,8 @@ export class TaskGraph {
    *
    * @example
    * ```ts
-   * import { TaskFileError, TaskGraph } from "@dagrun/dagrun";
-   * const graph = TaskGraph.from([{ name: "a", type: "exec", arguments: "true" }]);
-   * try {
-   *   TaskGraph.from([{ name: "a", type: "exec", arguments: "true", dependencies: ["a"] }]);
-   * } catch (e) {
-   *   if (e instanceof TaskFileError) console.log(e.problems[0].message); // task depends on itself
-   * }
+   * import { TaskGraph } from "./graph.ts";
+   * TaskGraph.from([{ name: "a", type: "exec", arguments: "true", dependencies: ["a"] }]); // throws
    * ```
    */
   static from(tasks: readonly Task[], file = "<tasks>"): TaskGraph {
@@ -123,7 +118,7 @@ export class TaskGraph {
    *
    * @example
    * ```ts
-   * import { TaskGraph } from "@dagrun/dagrun";
+   * import { TaskGraph } from "./graph.ts";
    * const { problems } = TaskGraph.analyze([{ name: "a", type: "exec", arguments: "", dependencies: ["b"] }]);
    * console.log(problems[0].message); // unknown dependency "b"
    * ```

@@ -18,11 +18,9 @@ const HINT = "pass a report written by --report-json, or leave out --history";
  * @throws {TaskFileError} when the file cannot be read or is not such a report.
  * @example
  * ```ts
- * import { loadHistory, run } from "@dagrun/dagrun";
- * import { writeJsonReport } from "@dagrun/dagrun/reporters";
- * await writeJsonReport("last-run.json", await run([{ name: "build", type: "exec", arguments: "sleep 0.1" }]));
+ * import { loadHistory } from "./history.ts";
  * const durations = await loadHistory("last-run.json");
- * console.log(durations.get("build")); // about 100
+ * console.log(durations.get("build")); // 8123.4
  * ```
  */
 export async function loadHistory(path: string): Promise<Map<string, number>> {
@@ -39,7 +37,8 @@ export async function loadHistory(path: string): Promise<Map<string, number>> {
  *
  * @example
  * ```ts
- * import { historyWeight, run } from "@dagrun/dagrun";
+ * import { run } from "../mod.ts";
+ * import { historyWeight } from "./history.ts";
  * const weight = historyWeight(new Map([["slow", 900], ["fast", 10]]));
  * await run([
  *   { name: "fast", type: "exec", arguments: "sleep 0.01" },

@@ -7,10 +7,10 @@
  *
  * @module
  */
+import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { readFailure, TaskFileError } from "./errors.ts";
 import { TaskGraph } from "./graph.ts";
-import { readBytes, readTextFile } from "./runtime/fs.ts";
 import { concatBytes } from "./output/bytes.ts";
 import type { Problem, Task } from "./task.ts";
 import { checkSchema, type PatternCheck } from "./validate.ts";
@@ -20,7 +20,7 @@ import { checkSchema, type PatternCheck } from "./validate.ts";
  *
  * @example
  * ```ts
- * import { parseTaskFile } from "@dagrun/dagrun";
+ * import { parseTaskFile } from "./parse.ts";
  * const file = parseTaskFile('{"tasks":[{"name":"a","type":"exec","arguments":"true"}]}');
  * console.log(file.tasks.length, file.graph.edgeCount); // 1 0
  * ```
@@ -42,7 +42,7 @@ export interface TaskFile {
  * @throws {TaskFileError} when the file cannot be read or is not a valid task file.
  * @example
  * ```ts
- * import { loadTaskFile } from "@dagrun/dagrun";
+ * import { loadTaskFile } from "./load.ts";
  * const file = await loadTaskFile("examples/example.json");
  * console.log(file.tasks.map((t) => t.name));
  * ```
@@ -109,8 +109,8 @@ export function withoutBom(text: string): string {
 async function readText(path: string): Promise<string> {
   try {
     if (path === "-") return await decode(await readStdin(), path);
-    const text = await readTextFile(path);
-    return text.includes("\uFFFD") ? await decode(await readBytes(path), path) : text;
+    const text = await readFile(path, "utf8");
+    return text.includes("\uFFFD") ? await decode(await readFile(path), path) : text;
   } catch (e) {
     if (e instanceof TaskFileError) throw e;
     throw new TaskFileError(path, [{

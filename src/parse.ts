@@ -18,7 +18,7 @@ import { Positions } from "./positions.ts";
  * @throws {TaskFileError} listing every problem, each with line and column.
  * @example
  * ```ts
- * import { parseTaskFile } from "@dagrun/dagrun";
+ * import { parseTaskFile } from "./parse.ts";
  * const file = parseTaskFile(`{
  *   // JSONC is fine
  *   "tasks": [{ "name": "hello", "type": "exec", "arguments": "echo hi" },],

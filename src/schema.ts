@@ -3,8 +3,9 @@
  * by `scripts/gen_schema.ts` (a test checks that the two agree), so editors can use the file while
  * the code needs no file read at run time.
  *
- * Strings carry no `^(.*)$` pattern, which in JavaScript would reject multi-line snippets. Extra
- * properties stay allowed (the loader warns about unknown task properties instead).
+ * It accepts every file the assignment's schema accepts, except that it drops that schema's
+ * `^(.*)$` patterns, which in JavaScript reject multi-line snippets. Extra properties stay allowed
+ * (the loader warns about unknown task properties instead).
  *
  * @module
  */

@@ -14,7 +14,7 @@ import type { Problem } from "./task.ts";
  *
  * @example
  * ```ts
- * import type { SelectOptions } from "@dagrun/dagrun";
+ * import type { SelectOptions } from "./select.ts";
  * const options: SelectOptions = { targets: ["deploy"], exclude: ["lint"] };
  * ```
  */
@@ -36,7 +36,7 @@ export interface SelectOptions {
  *
  * @example
  * ```ts
- * import type { Selection } from "@dagrun/dagrun";
+ * import type { Selection } from "./select.ts";
  * function describe(s: Selection) {
  *   return `${s.graph.size} tasks, ${s.skip.size} excluded`;
  * }
@@ -56,7 +56,8 @@ export interface Selection {
  * @throws {TaskFileError} naming every unknown target or excluded task, with a suggestion.
  * @example
  * ```ts
- * import { selectTasks, TaskGraph } from "@dagrun/dagrun";
+ * import { TaskGraph } from "./graph.ts";
+ * import { selectTasks } from "./select.ts";
  * const graph = TaskGraph.from([
  *   { name: "a", type: "exec", arguments: "true" },
  *   { name: "b", type: "exec", arguments: "true", dependencies: ["a"] },

@@ -4,15 +4,7 @@
  * @module
  */
 
-/**
- * The task types dagrun runs out of the box; a caller may add more through `RunOptions.executors`.
- *
- * @example
- * ```ts
- * import type { BuiltinTaskType } from "@dagrun/dagrun";
- * const types: BuiltinTaskType[] = ["exec", "eval"];
- * ```
- */
+/** The task types dagrun runs out of the box; a caller may add more through `RunOptions.executors`. */
 export type BuiltinTaskType = "exec" | "eval";
 
 /**
@@ -20,7 +12,7 @@ export type BuiltinTaskType = "exec" | "eval";
  *
  * @example
  * ```ts
- * import type { Task } from "@dagrun/dagrun";
+ * import type { Task } from "./task.ts";
  * const task: Task = { name: "build", type: "exec", arguments: "make", dependencies: ["fetch"] };
  * ```
  */
@@ -39,10 +31,7 @@ export interface Task {
   retries?: number;
   /** Seconds before the first retry, doubled for each further one. Default: 1. */
   retryDelay?: number;
-  /**
-   * Working directory of an exec task, relative to `RunOptions.baseDir` (the command line sets the
-   * task file's folder). Default: dagrun's current directory.
-   */
+  /** Working directory of an exec task, relative to `RunOptions.cwd`. Default: `RunOptions.cwd`. */
   cwd?: string;
   /** Environment variables of an exec task, merged over dagrun's own. Default: none. */
   env?: Record<string, string>;
@@ -60,7 +49,7 @@ export interface Task {
  *
  * @example
  * ```ts
- * import type { Problem } from "@dagrun/dagrun";
+ * import type { Problem } from "./task.ts";
  * const p: Problem = { message: 'unknown dependency "tsk1"', task: "b", line: 4, column: 23, hint: 'did you mean "task1"?' };
  * ```
  */

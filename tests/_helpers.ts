@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { after } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { RunReport, Task } from "../mod.ts";
+import type { RunReport } from "../mod.ts";
 
 /** True under Deno, false under Node. */
 export const isDeno = "Deno" in globalThis;
@@ -37,30 +37,6 @@ function findUp(name: string): string {
     dir = parent;
   }
 }
-
-/**
- * What follows a test task's arguments: the names of its dependencies, then, optionally, more of
- * its fields (`{ timeout: 1 }`), which win over the defaults.
- */
-export type TaskRest = string[] | [...dependencies: string[], more: Partial<Task>];
-
-/**
- * A task of any type, e.g. one a test's own executor runs:
- * `task("fake", "b", "10", "a", { retries: 1 })` depends on `a`.
- */
-export function task(type: string, name: string, args: string, ...rest: TaskRest): Task {
-  const last = rest.at(-1);
-  const more = typeof last === "object" ? last : {};
-  const dependencies = (typeof last === "object" ? rest.slice(0, -1) : rest) as string[];
-  return { name, type, arguments: args, dependencies, ...more };
-}
-
-/** An exec task: `exec("b", "echo hi", "a")` runs `echo hi` after `a`. */
-export const exec = (name: string, command: string, ...rest: TaskRest): Task =>
-  task("exec", name, command, ...rest);
-
-/** An eval task: `ev("b", "console.log(1)", "a")` runs the snippet after `a`. */
-export const ev = (name: string, code: string, ...rest: TaskRest): Task => task("eval", name, code, ...rest);
 
 /** A fresh temporary directory. */
 export function tempDir(): string {

@@ -144,17 +144,11 @@ export async function startWorker(
     clearTimeout(timer);
   };
   started.unshift(() => stop(5000));
-  // On a loaded machine a worker (a Deno or Node process loading BullMQ) may take many seconds to start.
-  if (!await waitFor(() => / slots? on queue /.test(log) || !isAlive(pid), 60_000) || !isAlive(pid)) {
+  if (!await waitFor(() => / slots? on queue /.test(log) || !isAlive(pid), 30_000) || !isAlive(pid)) {
     await stop(1000);
     throw new Error(`dagrun worker did not start:\n${log}`);
   }
   return { pid, child, log: () => log, stop };
-}
-
-/** Every `pid=N` a task printed so far (`echo pid=$$; exec …` gives the command's own pid). */
-export function pidsIn(text: string, tag = "pid"): number[] {
-  return [...text.matchAll(new RegExp(`\\b${tag}=(\\d+)`, "g"))].map((m) => Number(m[1]));
 }
 
 /** Sends one command to the server on `port` and returns its raw reply (RESP text). */

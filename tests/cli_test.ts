@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { exec, isAlive, readJson, runCli, sendSignal, taskFile, tempDir, waitFor } from "./_helpers.ts";
+import { isAlive, readJson, runCli, sendSignal, taskFile, tempDir, waitFor } from "./_helpers.ts";
+
+const exec = (name: string, command: string, ...dependencies: string[]) => ({
+  name,
+  type: "exec",
+  arguments: command,
+  dependencies,
+});
 
 /** Asserts that a run was refused as invalid input: exit 2, a message, no stack, nothing run. */
 function assertRefused(
@@ -84,48 +91,6 @@ test("an unknown property warns with a suggestion and the run goes on", async ()
     result.stderr,
     /tasks\.json:3:54: warning: unknown property "dependecies" in task "b" — did you mean "dependencies"\?/,
   );
-});
-
-test("run, check and graph print a file's warnings the same way, on stderr; stdout keeps its own text", async () => {
-  const file = taskFile({
-    tasks: [
-      { name: "a", type: "exec", arguments: "true", dependecies: [] },
-      { name: "b", type: "eval", arguments: "", cwd: "sub", dependencies: ["a"] },
-    ],
-  });
-  const expected = [
-    /^\S*tasks\.json:\d+:\d+: warning: unknown property "dependecies" in task "a" — did you mean "dependencies"\?$/,
-    /^ {2}fix: rename it to "dependencies"$/,
-    /^\S*tasks\.json:\d+:\d+: warning: task "b": "cwd" has no effect on an eval task \(ignored\)$/,
-    /^ {2}fix: remove it, or make the task an exec task$/,
-  ];
-  const results = {
-    run: await runCli([file]),
-    check: await runCli(["check", file]),
-    graph: await runCli(["graph", file]),
-  };
-  for (const [command, result] of Object.entries(results)) {
-    assert.equal(result.code, 0, `${command}: ${result.stderr}`);
-    const lines = result.stderr.split("\n").slice(0, -1);
-    assert.equal(lines.length, expected.length, `${command}: ${result.stderr}`);
-    lines.forEach((line, i) => assert.match(line, expected[i], command));
-    assert.doesNotMatch(result.stdout, /warning:|dependecies|fix:/, command);
-  }
-  assert.equal(results.check.stderr, results.run.stderr);
-  assert.equal(results.graph.stderr, results.run.stderr);
-  assert.match(results.run.stdout, /2 tasks: 2 ok/);
-  assert.match(results.check.stdout, /: valid, 2 warnings \(on stderr\)\n/);
-  assert.match(results.graph.stdout, /^digraph dagrun \{\n/);
-});
-
-test("run, check and graph: the same refusal of a missing task file, naming the command", async () => {
-  for (const args of [[], ["run"], ["check"], ["graph"]]) {
-    const command = args[0] ?? "run";
-    assertRefused(
-      await runCli([...args, "--exclude", "x"]),
-      new RegExp(`missing task file: dagrun ${command} FILE`),
-    );
-  }
 });
 
 test("JSONC from stdin", async () => {

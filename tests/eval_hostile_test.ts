@@ -7,9 +7,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Task } from "../mod.ts";
-import { ev, readJson, runCli, sendSignal, taskFile, tempDir } from "./_helpers.ts";
+import { readJson, runCli, sendSignal, taskFile, tempDir } from "./_helpers.ts";
 
 const MODES = ["inline", "worker"] as const;
+
+const ev = (name: string, code: string, more: Partial<Task> = {}): Task => ({
+  name,
+  type: "eval",
+  arguments: code,
+  ...more,
+});
 
 /** Runs `tasks` through the CLI with a JSON report; the report's tasks by name. */
 async function runTasks(tasks: Task[], mode: string) {

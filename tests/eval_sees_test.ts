@@ -6,10 +6,18 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
+import type { Task } from "../mod.ts";
 import { renameImports } from "../src/executors/snippet_imports.ts";
-import { ev, runCli, taskFile, tempDir } from "./_helpers.ts";
+import { runCli, taskFile, tempDir } from "./_helpers.ts";
 
 const MODES = ["inline", "worker"] as const;
+
+const ev = (name: string, code: string, more: Partial<Task> = {}): Task => ({
+  name,
+  type: "eval",
+  arguments: code,
+  ...more,
+});
 
 for (const mode of MODES) {
   test(`${mode}: import('./…') in a snippet resolves against the task file's folder (stdin: the current one)`, async () => {

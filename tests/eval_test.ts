@@ -3,7 +3,13 @@ import { test } from "node:test";
 import { run, type RunEvent, type Task } from "../mod.ts";
 import { compile, isSharedCode } from "../src/executors/snippet_compile.ts";
 import { taskOfError } from "../src/executors/snippet_errors.ts";
-import { ev } from "./_helpers.ts";
+
+const ev = (name: string, code: string, ...dependencies: string[]): Task => ({
+  name,
+  type: "eval",
+  arguments: code,
+  dependencies,
+});
 
 async function outputOf(tasks: Task[], options: Parameters<typeof run>[1] = {}) {
   const out: string[] = [];

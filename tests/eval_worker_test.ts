@@ -2,8 +2,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { run, type RunEvent, type Task, workerEvalExecutor } from "../mod.ts";
-import { ev, readJson, runCli, sendSignal, taskFile, tempDir } from "./_helpers.ts";
+import { readJson, runCli, sendSignal, taskFile, tempDir } from "./_helpers.ts";
 import { join } from "node:path";
+
+const evalTask = (name: string, code: string, more: Partial<Task> = {}): Task => ({
+  name,
+  type: "eval",
+  arguments: code,
+  ...more,
+});
 
 /** Busy for `ms` of wall time, holding its thread the whole time. */
 const spin = (ms: number) => `const end = Date.now() + ${ms}; while (Date.now() < end) {}`;
@@ -25,7 +32,7 @@ async function inWorkers(tasks: Task[], options: Parameters<typeof run>[1] = {})
 }
 
 test("worker: a timeout terminates even while (true) {}", async () => {
-  const { byName } = await inWorkers([ev("spin", "while (true) {}", { timeout: 0.3 })]);
+  const { byName } = await inWorkers([evalTask("spin", "while (true) {}", { timeout: 0.3 })]);
   assert.equal(byName.spin.status, "failed");
   assert.equal(byName.spin.error, "timed out after 0.3 s");
   assert.ok(byName.spin.durationMs! < 10_000);
@@ -33,13 +40,13 @@ test("worker: a timeout terminates even while (true) {}", async () => {
 
 test("worker: console output is attributed to the task; a failure carries the snippet's stack", async () => {
   const { byName, output } = await inWorkers([
-    ev("hello", "console.log('hi', 1 + 1); console.error({ a: 1 })"),
-    ev("bad", "function f() {\n  throw new Error('boom');\n}\nf();"),
-    ev(
+    evalTask("hello", "console.log('hi', 1 + 1); console.error({ a: 1 })"),
+    evalTask("bad", "function f() {\n  throw new Error('boom');\n}\nf();"),
+    evalTask(
       "late",
       "setTimeout(() => { throw new Error('late'); }, 10); await new Promise((r) => setTimeout(r, 2000));",
     ),
-    ev("syntax", "let = ;"),
+    evalTask("syntax", "let = ;"),
   ]);
   assert.equal(byName.hello.status, "ok");
   assert.match(output, /^hello stdout: hi 2\n/m);
@@ -53,8 +60,8 @@ test("worker: console output is attributed to the task; a failure carries the sn
 
 test("worker: CPU-bound snippets leave the main thread free; each task has its own globals", async () => {
   const { byName } = await inWorkers([
-    ev("busy", `${spin(1500)}; globalThis.mine = 1;`),
-    ev("other", "if (globalThis.mine !== undefined) throw new Error('shared');"),
+    evalTask("busy", `${spin(1500)}; globalThis.mine = 1;`),
+    evalTask("other", "if (globalThis.mine !== undefined) throw new Error('shared');"),
     { name: "timer", type: "exec", arguments: "sleep 0.1" },
   ]);
   assert.equal(byName.other.status, "ok");
@@ -64,7 +71,7 @@ test("worker: CPU-bound snippets leave the main thread free; each task has its o
 });
 
 test("worker: two CPU-bound snippets run at the same time", async () => {
-  const { byName } = await inWorkers([ev("a", spin(1500)), ev("b", spin(1500))]);
+  const { byName } = await inWorkers([evalTask("a", spin(1500)), evalTask("b", spin(1500))]);
   const overlap = Math.min(byName.a.endMs!, byName.b.endMs!) - Math.max(byName.a.startMs!, byName.b.startMs!);
   assert.ok(overlap > 1000, `they overlapped ${overlap} ms`);
 });
@@ -73,8 +80,8 @@ test("worker (CLI): Ctrl-C stops while (true) {}, the report is written, exit 13
   const report = join(tempDir(), "report.json");
   const file = taskFile({
     tasks: [
-      ev("spin", "console.log('spinning'); while (true) {}"),
-      ev("after", "", { dependencies: ["spin"] }),
+      evalTask("spin", "console.log('spinning'); while (true) {}"),
+      evalTask("after", "", { dependencies: ["spin"] }),
     ],
   });
   let sent = false;
@@ -97,7 +104,7 @@ test("worker (CLI): Ctrl-C stops while (true) {}, the report is written, exit 13
 });
 
 test("CLI: --eval-isolation refuses an unknown mode", async () => {
-  const result = await runCli(["--eval-isolation", "process", taskFile({ tasks: [ev("a", "")] })]);
+  const result = await runCli(["--eval-isolation", "process", taskFile({ tasks: [evalTask("a", "")] })]);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /--eval-isolation must be "inline" or "worker"/);
 });

@@ -9,10 +9,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
-import type { RunReport } from "../mod.ts";
+import type { RunReport, Task } from "../mod.ts";
 import {
   cliPath,
-  exec,
   isAlive,
   isDeno,
   readJson,
@@ -22,6 +21,13 @@ import {
   tempDir,
   waitFor,
 } from "./_helpers.ts";
+
+const exec = (name: string, command: string, ...dependencies: string[]): Task => ({
+  name,
+  type: "exec",
+  arguments: command,
+  dependencies,
+});
 
 /** The command line that runs the CLI, quoted for a shell. */
 const cliCommand = [process.execPath, ...(isDeno ? ["run", "--allow-all"] : []), cliPath]
@@ -51,16 +57,10 @@ function assertStatuses(report: RunReport, expected: Record<string, string>): vo
   assert.deepEqual(Object.fromEntries(report.tasks.map((t) => [t.name, t.status])), expected);
 }
 
-/**
- * Reads the pids a task wrote, one a line, once there are `count` (waiting as long as `runCli` lets a
- * run last: on a loaded machine the CLI may take many seconds to start its task).
- */
+/** Reads the pids a task wrote, one a line, once there are `count`. */
 async function pidsIn(path: string, count: number): Promise<number[]> {
   assert.ok(
-    await waitFor(
-      () => existsSync(path) && readFileSync(path, "utf8").trim().split("\n").length >= count,
-      60_000,
-    ),
+    await waitFor(() => existsSync(path) && readFileSync(path, "utf8").trim().split("\n").length >= count),
     `${count} pids in ${path}`,
   );
   return readFileSync(path, "utf8").trim().split("\n").map(Number);

@@ -2,10 +2,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TaskGraph } from "../mod.ts";
 import { ReadyQueue } from "../src/ready_queue.ts";
-import { exec } from "./_helpers.ts";
+import type { Task } from "../src/task.ts";
+
+const t = (name: string, ...dependencies: string[]): Task => ({
+  name,
+  type: "exec",
+  arguments: "",
+  dependencies,
+});
 
 test("edges both ways, duplicates in a dependency list counted once", () => {
-  const g = TaskGraph.from([exec("a", ""), exec("b", "", "a", "a"), exec("c", "", "a", "b")]);
+  const g = TaskGraph.from([t("a"), t("b", "a", "a"), t("c", "a", "b")]);
   assert.equal(g.edgeCount, 3);
   assert.deepEqual([...g.dependenciesOf(1)], [0]);
   assert.deepEqual([...g.dependentsOf(0)], [1, 2]);
@@ -14,25 +21,22 @@ test("edges both ways, duplicates in a dependency list counted once", () => {
 
 test("remaining critical path: by depth, or weighted", () => {
   // a -> b -> d, a -> c -> d ; c is heavy
-  const g = TaskGraph.from([exec("a", ""), exec("b", "", "a"), exec("c", "", "a"), exec("d", "", "b", "c")]);
+  const g = TaskGraph.from([t("a"), t("b", "a"), t("c", "a"), t("d", "b", "c")]);
   assert.deepEqual([...g.remainingPath()], [3, 2, 2, 1]);
   const w = [1, 1, 10, 1];
   assert.deepEqual([...g.remainingPath((i) => w[i])], [12, 2, 11, 1]);
 });
 
 test("TaskGraph.from throws a TaskFileError for a cycle; analyze returns the problems", () => {
-  assert.throws(
-    () => TaskGraph.from([exec("a", "", "b"), exec("b", "", "a")]),
-    /cycle of 2 tasks: a -> b -> a/,
-  );
-  const { graph, problems } = TaskGraph.analyze([exec("a", "", "b"), exec("b", "", "a"), exec("c", "", "a")]);
+  assert.throws(() => TaskGraph.from([t("a", "b"), t("b", "a")]), /cycle of 2 tasks: a -> b -> a/);
+  const { graph, problems } = TaskGraph.analyze([t("a", "b"), t("b", "a"), t("c", "a")]);
   assert.equal(graph, undefined);
   assert.equal(problems.length, 1, "the task behind the cycle is not a cycle of its own");
 });
 
 test("a long chain (100 000 tasks) is analysed without deep recursion", () => {
   const n = 100_000;
-  const tasks = Array.from({ length: n }, (_, i) => (i ? exec(`t${i}`, "", `t${i - 1}`) : exec("t0", "")));
+  const tasks = Array.from({ length: n }, (_, i) => (i ? t(`t${i}`, `t${i - 1}`) : t("t0")));
   tasks[0].dependencies = [`t${n - 1}`];
   const { problems } = TaskGraph.analyze(tasks);
   assert.equal(problems.length, 1);
@@ -44,9 +48,7 @@ test("a long chain (100 000 tasks) is analysed without deep recursion", () => {
 
 test("a long cycle's message gives its length and both ends, short enough to print whole", () => {
   const n = 1000;
-  const { problems } = TaskGraph.analyze(
-    Array.from({ length: n }, (_, i) => exec(`c${i}`, "", `c${(i + 1) % n}`)),
-  );
+  const { problems } = TaskGraph.analyze(Array.from({ length: n }, (_, i) => t(`c${i}`, `c${(i + 1) % n}`)));
   assert.equal(
     problems[0].message,
     'cycle of 1000 tasks: c0 -> c1 -> c2 -> c3 -> c4 -> c5 -> c6 -> c7 -> … 991 more … -> c999 -> c0 (-> means "depends on")',
@@ -56,7 +58,7 @@ test("a long cycle's message gives its length and both ends, short enough to pri
 test("100 000 unknown dependencies: every one reported, suggestions only for those a message prints", () => {
   const n = 100_000;
   // Each names a misspelt next task (u1 for t1), so every printed problem has a suggestion.
-  const tasks = Array.from({ length: n }, (_, i) => exec(`t${i}`, "", `u${(i + 1) % n}`));
+  const tasks = Array.from({ length: n }, (_, i) => t(`t${i}`, `u${(i + 1) % n}`));
   const t0 = performance.now();
   const { problems } = TaskGraph.analyze(tasks);
   const ms = performance.now() - t0;
@@ -68,9 +70,9 @@ test("100 000 unknown dependencies: every one reported, suggestions only for tho
 });
 
 test("an unknown dependency is never answered with the task's own name", () => {
-  const [alone] = TaskGraph.analyze([exec("a", "", "b")]).problems;
+  const [alone] = TaskGraph.analyze([t("a", "b")]).problems;
   assert.equal(alone.hint, "name a task defined in this file, or remove the dependency");
-  const [other] = TaskGraph.analyze([exec("a", "", "b"), exec("c", "")]).problems;
+  const [other] = TaskGraph.analyze([t("a", "b"), t("c")]).problems;
   assert.equal(other.hint, 'did you mean "c"?');
 });
 
@@ -85,10 +87,10 @@ test("ready queue: highest priority first, file order among equals", () => {
 
 test("a cycle through 300 000 tasks, and 100 000 separate cycles, are reported without overflowing the stack", () => {
   const n = 300_000;
-  const ring = Array.from({ length: n }, (_, i) => exec(`r${i}`, "", `r${(i + 1) % n}`));
+  const ring = Array.from({ length: n }, (_, i) => t(`r${i}`, `r${(i + 1) % n}`));
   const one = TaskGraph.analyze(ring).problems;
   assert.equal(one.length, 1);
   assert.match(one[0].message, /^cycle of 300000 tasks: r0 -> r1 -> r2 -> /);
-  const pairs = Array.from({ length: 200_000 }, (_, i) => exec(`p${i}`, "", `p${i ^ 1}`));
+  const pairs = Array.from({ length: 200_000 }, (_, i) => t(`p${i}`, `p${i ^ 1}`));
   assert.equal(TaskGraph.analyze(pairs).problems.length, 100_000);
 });

@@ -2,12 +2,16 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { type Executor, historyWeight, loadHistory, run, TaskFileError } from "../mod.ts";
-import { runCli, task, taskFile, tempDir } from "./_helpers.ts";
+import { type Executor, historyWeight, loadHistory, run, type Task, TaskFileError } from "../mod.ts";
+import { runCli, taskFile, tempDir } from "./_helpers.ts";
 
 const log = (order: string[]): Executor => (task) => (order.push(task.name), Promise.resolve({ ok: true }));
-/** A task of the type \`log\` runs. */
-const c = (name: string, ...dependencies: string[]) => task("log", name, "", ...dependencies);
+const c = (name: string, ...dependencies: string[]): Task => ({
+  name,
+  type: "log",
+  arguments: "",
+  dependencies,
+});
 
 /** A report as --report-json writes it, reduced to what history reads. */
 const report = (durations: Record<string, number | null>) => ({

@@ -2,9 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { selectTasks, TaskGraph } from "../mod.ts";
-import { formatGraph } from "../reporters.ts";
-import { planOf } from "../src/plan.ts";
+import { formatGraph, planOf, selectTasks, TaskGraph } from "../mod.ts";
 import { examplesDir, runCli, taskFile, tempDir } from "./_helpers.ts";
 
 const example = join(examplesDir, "example.json");
@@ -35,12 +33,12 @@ Levels (a task starts once its dependencies on earlier levels succeed):
   4  (2)  task8, task9
 Critical path by task count (the longest chain, 4 tasks, in run order):
   task1 → task3 → task2 → task8
+No warnings.
 `,
   );
-  assert.equal(result.stderr, "");
 });
 
-test("check: invalid files get the run's message and exit 2; warnings go to stderr", async () => {
+test("check: invalid files get the run's message and exit 2; warnings are listed", async () => {
   const bad = await runCli([
     "check",
     taskFile({ tasks: [{ name: "a", type: "exec", arguments: "", dependencies: ["b"] }] }),
@@ -54,11 +52,8 @@ test("check: invalid files get the run's message and exit 2; warnings go to stde
     taskFile({ tasks: [{ name: "a", type: "exec", arguments: `touch ${marker}`, dependecies: [] }] }),
   ]);
   assert.equal(warned.code, 0);
-  assert.match(warned.stdout, /^\S*tasks\.json: valid, 1 warning \(on stderr\)\n/);
-  assert.doesNotMatch(warned.stdout, /dependecies/);
-  assert.match(warned.stderr, /^\S*tasks\.json:\d+:\d+: warning: unknown property "dependecies"/);
-  assert.match(warned.stderr, /did you mean "dependencies"/);
-  assert.ok(!existsSync(marker), "check runs nothing");
+  assert.match(warned.stdout, /Warnings:\n {2}.*tasks\.json:\d+:\d+: .*"dependecies".*\n/);
+  assert.match(warned.stdout, /did you mean "dependencies"/);
   const missing = await runCli(["check"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /missing task file/);

@@ -8,10 +8,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
-import type { RunReport } from "../mod.ts";
+import type { RunReport, Task } from "../mod.ts";
 import {
   cliPath,
-  exec,
   isAlive,
   isDeno,
   readJson,
@@ -21,6 +20,8 @@ import {
   tempDir,
   waitFor,
 } from "./_helpers.ts";
+
+const exec = (name: string, command: string): Task => ({ name, type: "exec", arguments: command });
 
 test("a task that leaves a short-lived background process ends the run at once (a zombie is not alive)", async () => {
   // The background sleep outlives its shell; once it exits, nothing may reap it (its parent is
@@ -129,7 +130,7 @@ print(os.waitstatus_to_exitcode(status))
 test(
   "processes that leave their group with setsid are stopped when the run ends (Deno on Linux: a subreaper)",
   {
-    // Node has no FFI to call prctl: there such processes are not contained (docs/cli.md, Interrupting).
+    // Node has no FFI to call prctl: there such processes are not contained (README, Interrupting).
     skip: !isDeno || process.platform !== "linux" ? "needs Deno's FFI on Linux" : false,
   },
   async () => {

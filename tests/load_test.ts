@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { loadTaskFile, parseTaskFile, TaskFileError } from "../mod.ts";
-import { taskFileSchema } from "../src/schema.ts";
+import { loadTaskFile, parseTaskFile, TaskFileError, taskFileSchema } from "../mod.ts";
 import { examplesDir, taskFile } from "./_helpers.ts";
 
 /** The TaskFileError that parsing `text` throws. */

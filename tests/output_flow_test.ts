@@ -5,15 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { test } from "node:test";
-import { run } from "../mod.ts";
-import { HOLD_BYTES } from "../src/output/budget.ts";
-import { TextReporter } from "../src/report/text.ts";
+import type { Task } from "../mod.ts";
 import { spawnShell } from "../src/spawn/mod.ts";
-import { cliPath, exec, isDeno, runCli, sleep, taskFile, tempDir } from "./_helpers.ts";
+import { cliPath, isDeno, runCli, sleep, taskFile } from "./_helpers.ts";
+
+const exec = (name: string, command: string): Task => ({ name, type: "exec", arguments: command });
 
 /** The CLI's argv for `spawn`. */
 const cliArgv = (args: string[]) => isDeno ? ["run", "--allow-all", cliPath, ...args] : [cliPath, ...args];
@@ -175,99 +174,3 @@ test("spawn: while a sink's promise is pending that pipe is not read (back-press
   assert.equal(chunks.reduce((a, b) => a + b, 0), 2_000_000);
   assert.equal((await p.exit).code, 0);
 });
-
-/** Bytes `x` in `data`: the only byte the tasks below print besides newlines. */
-function countX(data: string | Uint8Array): number {
-  let n = 0;
-  if (typeof data === "string") {
-    for (let i = 0; i < data.length; i++) {
-      n += data.charCodeAt(i) === 120 ? 1 : 0;
-    }
-  } else for (let at = data.indexOf(120); at >= 0; at = data.indexOf(120, at + 1)) n++;
-  return n;
-}
-
-/**
- * Whether `DAGRUN_SPAWN=default` on Deno: `Deno.Command`'s pipes have a read in flight each
- * while the gate closes, and that one read still lands (see "Lines are never split").
- */
-const readsInFlight = isDeno && process.env.DAGRUN_SPAWN === "default";
-
-// `raw` takes the same way as `prefixed`, without the prefix.
-for (const mode of ["prefixed", "grouped"] as const) {
-  // 200 lines of 60 KiB are 1.5 times the budget: enough to show the bound (29 MiB were held before
-  // it with 500), at a size the suite's parallel runs can afford.
-  test(`--output ${mode}: 200 tasks each print a 60 KiB line without newline at the same moment, a slow reader: dagrun holds at most its budget, every line whole`, async () => {
-    const n = 200;
-    const size = 60 * 1024;
-    const go = join(tempDir(), "go");
-    const tasks = Array.from(
-      { length: n },
-      (_, i) =>
-        exec(
-          `t${i}`,
-          `head -c ${size} /dev/zero | tr '\\0' x; while [ ! -e '${go}' ]; do sleep 1; done; echo`,
-        ),
-    );
-    let started = 0;
-    let allStarted = Infinity;
-    // The task output dagrun holds: what reached the reporter and has not been written yet.
-    let received = 0;
-    let written = 0;
-    let peak = 0;
-    const out: string[] = [];
-    // A reader that takes 16 MiB a second: output waits (as the CLI's does) while 1 MiB is not taken.
-    const start = Date.now();
-    const backlog = () => written - Math.min(written, (Date.now() - start) * 16 * 1024);
-    const caughtUp = async () => {
-      while (backlog() > 512 * 1024) await sleep(5);
-    };
-    const reporter = new TextReporter({
-      output: mode,
-      write: (_stream, data) => {
-        written += countX(data);
-        out.push(typeof data === "string" ? data : new TextDecoder("latin1").decode(data));
-      },
-    });
-    // Every line is open at once when the lines end: once the reporter got every byte (as it does
-    // without a budget), or when no more came for 1 s after the budget's worth (the rest is held back).
-    let lastOutput = Date.now();
-    const timer = setInterval(() => {
-      const quiet = Date.now() - Math.max(allStarted, lastOutput) > 1000;
-      const held = received >= HOLD_BYTES && quiet;
-      const stuck = Date.now() - Math.max(allStarted, lastOutput) > 30_000;
-      if ((held || received === n * size || stuck) && !existsSync(go)) {
-        writeFileSync(go, "");
-      }
-    }, 50);
-    const report = await run(tasks, {
-      concurrency: n,
-      onEvent: (e) => {
-        if (e.type === "output") [received, lastOutput] = [received + countX(e.data), Date.now()];
-        if (e.type === "started" && ++started === n) allStarted = Date.now();
-        const wait = reporter.handle(e);
-        peak = Math.max(peak, received - written);
-        if (e.type !== "output") return wait;
-        return wait ?? (backlog() > 1024 * 1024 ? caughtUp() : undefined);
-      },
-    });
-    clearInterval(timer);
-    reporter.finish(report);
-    assert.ok(report.ok, "every task ok");
-    const lines = out.join("").split("\n");
-    const whole = new Set(lines);
-    for (let i = 0; i < n; i++) {
-      const mine = () =>
-        lines.filter((l) => l.startsWith(`[t${i}] `)).map((l) => `${l.slice(0, 20)}… (${l.length})`);
-      assert.ok(whole.has(`[t${i}] ${"x".repeat(size)}`), `t${i}'s line is whole: ${mine().join(", ")}`);
-    }
-    assert.equal(lines.filter((l) => l.includes("x")).length, n, "one line per task, none torn");
-    assert.equal(written, n * size, "every byte written");
-    const bound = HOLD_BYTES + 64 * 1024;
-    if (readsInFlight) {
-      assert.ok(peak <= bound + 2 * n * 64 * 1024, `held ${(peak / MB).toFixed(1)} MiB`);
-    } else {
-      assert.ok(peak <= bound, `held ${(peak / MB).toFixed(1)} MiB, the budget is ${HOLD_BYTES / MB} MiB`);
-    }
-  });
-}

@@ -2,7 +2,7 @@
 // deno-lint-ignore-file no-control-regex
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Colors, useColor } from "../src/report/colors.ts";
+import { Colors, useColor } from "../mod.ts";
 import { runCli, sendSignal, taskFile } from "./_helpers.ts";
 
 /** A task printing `lines` lines on stdout (and one on stderr), pausing so tasks interleave. */

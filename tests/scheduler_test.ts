@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type Executor, type ExecutorContext, type Outcome, run, type RunEvent, type Task } from "../mod.ts";
-import { task, type TaskRest } from "./_helpers.ts";
 
 /** A fake task type: `arguments` is "ms" (sleep) or "ms!" (sleep, then fail). */
 const fake: Executor = (task, ctx) =>
@@ -14,8 +13,12 @@ const fake: Executor = (task, ctx) =>
     });
   });
 
-/** A task of the type \`fake\` runs. */
-const t = (name: string, ms: number | string, ...rest: TaskRest) => task("fake", name, String(ms), ...rest);
+const t = (name: string, ms: number | string, ...dependencies: string[]): Task => ({
+  name,
+  type: "fake",
+  arguments: String(ms),
+  dependencies,
+});
 
 async function record(tasks: Task[], options: Parameters<typeof run>[1] = {}) {
   const events: RunEvent[] = [];
@@ -125,7 +128,12 @@ test("concurrency: never more than N running, and critical path first", async ()
 test("with one slot, ready tasks start in critical-path order, file order breaking ties", async () => {
   const order: string[] = [];
   const log: Executor = (task) => (order.push(task.name), Promise.resolve({ ok: true }));
-  const c = (name: string, ...dependencies: string[]) => task("log", name, "", ...dependencies);
+  const c = (name: string, ...deps: string[]): Task => ({
+    name,
+    type: "log",
+    arguments: "",
+    dependencies: deps,
+  });
   await run([c("a"), c("b"), c("c"), c("b2", "b"), c("b3", "b2")], { executors: { log }, concurrency: 1 });
   // b3 ties with a and c (each has 1 to go), so file order decides.
   assert.deepEqual(order, ["b", "b2", "a", "c", "b3"]);

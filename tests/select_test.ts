@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { run, selectTasks, TaskFileError, TaskGraph } from "../mod.ts";
-import { examplesDir, exec, readJson, runCli, taskFile, tempDir } from "./_helpers.ts";
+import { run, selectTasks, type Task, TaskFileError, TaskGraph } from "../mod.ts";
+import { examplesDir, readJson, runCli, taskFile, tempDir } from "./_helpers.ts";
+
+const exec = (name: string, command: string, ...dependencies: string[]): Task => ({
+  name,
+  type: "exec",
+  arguments: command,
+  dependencies,
+});
 
 /** a <- b <- c, d <- c; e alone. */
 const diamond = TaskGraph.from([

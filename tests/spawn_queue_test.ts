@@ -2,9 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { chooseSpawn, spawnShell } from "../src/spawn/mod.ts";
-import { SpawnQueue } from "../src/spawn/queue.ts";
-import { shellExecutor } from "../src/executors/exec.ts";
-import { run } from "../mod.ts";
+import { startShell } from "../src/spawn/queue.ts";
 import type { ShellOptions } from "../src/spawn/types.ts";
 
 // The path DAGRUN_SPAWN picks (the FFI one or the default), as a run would.
@@ -26,7 +24,7 @@ function refusing(refusals: number, code = "EMFILE"): { spawn: typeof spawnShell
 
 test("a refused spawn is tried again until the system lets it start", async () => {
   const { spawn, calls } = refusing(3, "EAGAIN");
-  const proc = await new SpawnQueue({ spawn }).start("exit 7", quiet, new AbortController().signal);
+  const proc = await startShell("exit 7", quiet, new AbortController().signal, { spawn });
   assert.ok(proc);
   assert.equal((await proc.exit).code, 7);
   assert.equal(calls(), 4);
@@ -36,7 +34,7 @@ test("refused while none of dagrun's processes runs: the start fails after the g
   const { spawn } = refusing(Infinity);
   const started = Date.now();
   await assert.rejects(
-    new SpawnQueue({ spawn, giveUpMs: 300 }).start("true", quiet, new AbortController().signal),
+    startShell("true", quiet, new AbortController().signal, { spawn, giveUpMs: 300 }),
     /refused \(EMFILE\)/,
   );
   const took = Date.now() - started;
@@ -47,76 +45,11 @@ test("a start waiting for room gives up at once when its task is stopped", async
   const { spawn } = refusing(Infinity);
   const stop = new AbortController();
   setTimeout(() => stop.abort(), 100);
-  assert.equal(
-    await new SpawnQueue({ spawn, giveUpMs: 60_000 }).start("true", quiet, stop.signal),
-    undefined,
-  );
+  assert.equal(await startShell("true", quiet, stop.signal, { spawn, giveUpMs: 60_000 }), undefined);
 });
 
 test("an error that is not push-back fails the start at once", async () => {
   const { spawn, calls } = refusing(1, "ENOENT");
-  await assert.rejects(
-    new SpawnQueue({ spawn }).start("true", quiet, new AbortController().signal),
-    /ENOENT/,
-  );
+  await assert.rejects(startShell("true", quiet, new AbortController().signal, { spawn }), /ENOENT/);
   assert.equal(calls(), 1);
-});
-
-test("the cap learnt from a refusal is the run's: the next run starts as many processes as it has tasks", async () => {
-  // Refuses a fifth process at once while `refuse` is set, as a system out of file descriptors would.
-  let live = 0;
-  let most = 0;
-  let refuse = true;
-  const spawn: typeof spawnShell = (command, options) => {
-    if (refuse && live >= 4) throw Object.assign(new Error("refused (EMFILE)"), { code: "EMFILE" });
-    const proc = spawnShell(command, options);
-    most = Math.max(most, ++live);
-    proc.exit.finally(() => live--);
-    return proc;
-  };
-  const exec = shellExecutor({ spawn });
-  const tasks = Array.from(
-    { length: 8 },
-    (_, i) => ({ name: `t${i}`, type: "exec", arguments: "sleep 1" }),
-  );
-  const first = await run(tasks, { executors: { exec } });
-  assert.ok(first.ok);
-  assert.equal(most, 4);
-  refuse = false;
-  most = 0;
-  const second = await run(tasks, { executors: { exec } });
-  assert.ok(second.ok);
-  // With the first run's cap (3) the second would run its tasks three at a time.
-  assert.equal(most, 8);
-});
-
-test("a refusal that arrives a tick later (as on Node) sets the cap from the processes running, not the starts under way", async () => {
-  // Node reports a refused spawn as an error event on the next tick, after every start of the
-  // burst is under way; a cap counted from those was no cap, and Node leaks each refused spawn's
-  // pipes: 2000 tasks under `ulimit -n 256` hung.
-  let live = 0;
-  let most = 0;
-  const spawn: typeof spawnShell = (command, options) => {
-    if (live >= 4) {
-      const refused = Object.assign(new Error("refused (EMFILE)"), { code: "EMFILE" });
-      return {
-        pid: 0,
-        exit: new Promise((_, reject) => setTimeout(() => reject(refused), 0)),
-        closed: Promise.resolve(),
-        kill: () => {},
-        stopReading: () => {},
-      };
-    }
-    const proc = spawnShell(command, options);
-    most = Math.max(most, ++live);
-    proc.exit.finally(() => live--);
-    return proc;
-  };
-  const queue = new SpawnQueue({ spawn });
-  const never = new AbortController().signal;
-  const procs = await Promise.all(Array.from({ length: 20 }, () => queue.start("sleep 0.2", quiet, never)));
-  const codes = await Promise.all(procs.map((p) => p!.exit.then((e) => e.code)));
-  assert.deepEqual(codes, Array(20).fill(0));
-  assert.equal(most, 4);
-  assert.equal(queue.cap, 3);
 });

@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { StatusLine } from "../reporters.ts";
+import { Colors, StatusLine } from "../mod.ts";
 import { cliPath, isDeno, runCli, taskFile, tempDir } from "./_helpers.ts";
 
 /** These tests need util-linux's `script` (BSD's, on macOS, takes other arguments). */
@@ -182,7 +182,7 @@ test("StatusLine.render: counts, running names cut to the width with how many mo
   const status = new StatusLine({
     write: (_s, d) => void writes.push(String(d)),
     total: 5,
-    color: true,
+    colors: new Colors(true),
   });
   const task = (name: string) => ({ name, type: "exec", arguments: "" });
   const started = (i: number, name: string) => ({

@@ -131,25 +131,22 @@ for (const isolation of ["inline", "worker"]) {
 }
 
 test(
-  "a Deno program outside the project imports <url>/mod.ts and <url>/reporters.ts, loads a task file and runs it",
+  "a Deno program outside the project imports <url>/mod.ts, loads a task file and runs it",
   { skip },
   async () => {
     const program = join(home, "program.ts");
     writeFileSync(
       program,
       `import { loadTaskFile, parseTaskFile, run, VERSION } from "${base}/mod.ts";
-import { formatReport } from "${base}/reporters.ts";
 const file = await loadTaskFile(${JSON.stringify(writeTasks())});
 const report = await run(file.graph, { concurrency: 2 });
-console.log(formatReport(report).trim().split("\\n").at(-1).replace(/ in .*/, ""));
 console.log(report.tasks.map((t) => t.name + "=" + t.status).join(" "));
 console.log(parseTaskFile('{"tasks":[]}').tasks.length, VERSION);
 `,
     );
     const { code, stdout, stderr } = await deno(["run", "-A", program]);
     assert.equal(code, 0, stderr);
-    const version = readFileSync(join(root, "src/version.ts"), "utf8").match(/VERSION = "(.+)"/)![1];
-    assert.equal(stdout.split("\n").at(-4), "4 tasks: 2 ok, 1 failed, 1 skipped");
+    const version = readFileSync(join(root, "src/version.ts"), "utf8").match(/"(.+)"/)![1];
     assert.equal(stdout.split("\n").at(-3), "hello=ok sum=ok broken=failed after=skipped");
     assert.equal(stdout.split("\n").at(-2), `0 ${version}`);
   },

@@ -1,25 +1,19 @@
 /**
- * `dagrun check FILE [TARGET...]`: validates the file (same messages, warnings and exit code as a
- * run) and prints the plan, running nothing. With `--redis URL` (FILE then optional) it
+ * `dagrun check FILE [TARGET...]`: validates the file (same messages and exit code as a run) and
+ * prints the plan and any warnings, running nothing. With `--redis URL` (FILE then optional) it
  * first checks the connection and shows the queue's workers.
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { formatProblem } from "../errors.ts";
+import { loadTaskFile } from "../load.ts";
 import { planOf } from "../plan.ts";
-import { count } from "../report/format.ts";
+import { Colors, useColor } from "../report/colors.ts";
 import { formatPlan } from "../report/plan.ts";
-import { type CliIO, EXIT, UsageError, usageErrors } from "./common.ts";
+import { selectTasks } from "../select.ts";
+import { type CliIO, EXIT, oneOf, UsageError, usageErrors } from "./common.ts";
 import { formatFreshness, openFreshness } from "./incremental.ts";
-import {
-  COLOR_OPTION,
-  colorMode,
-  colorOn,
-  loadWithWarnings,
-  selectionOf,
-  TASK_FILE_OPTIONS,
-  taskFileArgs,
-} from "./task_file_args.ts";
 
 /**
  * Runs `dagrun check` with `args` (after the word `check`); returns the exit code.
@@ -28,8 +22,8 @@ import {
  * @example
  * ```ts
  * import { checkCommand } from "./check.ts";
- * import { processIO } from "./process_io.ts";
- * await checkCommand(["examples/example.json"], processIO()); // 0
+ * import { processIO } from "./common.ts";
+ * await checkCommand(["examples/example.json"], processIO); // 0
  * ```
  */
 export async function checkCommand(args: string[], io: CliIO): Promise<number> {
@@ -37,8 +31,8 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
     parseArgs({
       args,
       options: {
-        ...TASK_FILE_OPTIONS,
-        ...COLOR_OPTION,
+        exclude: { type: "string", multiple: true },
+        color: { type: "string", default: "auto" },
         state: { type: "string" },
         redis: { type: "string" },
         queue: { type: "string" },
@@ -46,25 +40,29 @@ export async function checkCommand(args: string[], io: CliIO): Promise<number> {
       allowPositionals: true,
     })
   );
+  const [path, ...targets] = positionals;
   const redis = values.redis;
   if (values.queue !== undefined && redis === undefined) throw new UsageError("--queue needs --redis URL");
   const remote = redis === undefined ? 0 : await checkRemote(redis, values.queue, io);
-  if (positionals.length === 0 && redis !== undefined) return remote;
-  const tasks = taskFileArgs("check", positionals, values);
-  const color = colorOn(io, colorMode(values), "stdout");
-  const file = await loadWithWarnings(tasks.path, io);
-  const { graph, skip } = selectionOf(file, tasks);
-  // The warnings themselves went to stderr, where every command prints them.
-  const warned = file.warnings.length ? `, ${count(file.warnings.length, "warning")} (on stderr)` : "";
-  const lines = [`${file.path}: valid${warned}`];
-  if (tasks.targets.length || skip.size) {
+  if (path === undefined && redis !== undefined) return remote;
+  if (path === undefined) throw new UsageError("missing task file: dagrun check FILE");
+  const mode = oneOf("--color", values.color, ["auto", "always", "never"] as const);
+  const file = await loadTaskFile(path);
+  const { graph, skip } = selectTasks(file.graph, { targets, exclude: values.exclude, file: file.path });
+  const colors = new Colors(useColor(mode, io.isTTY?.stdout ?? false, io.env ?? {}));
+  const lines = [`${file.path}: valid`];
+  if (targets.length || skip.size) {
     lines.push(
       `Selected ${graph.size} of ${file.graph.size} tasks` + (skip.size ? `, ${skip.size} excluded` : ""),
     );
   }
-  io.write("stdout", lines.join("\n") + "\n" + formatPlan(graph, planOf(graph), { color }));
+  io.write("stdout", lines.join("\n") + "\n" + formatPlan(graph, planOf(graph), colors));
   const freshness = await openFreshness(file.path, graph, { state: values.state, predict: true }, io);
   if (freshness) io.write("stdout", await formatFreshness(graph, skip, freshness));
+  const warnings = file.warnings.map((w) =>
+    `  ${formatProblem(file.path, w)}` + (w.hint ? `\n    fix: ${w.hint}` : "")
+  );
+  io.write("stdout", warnings.length ? `Warnings:\n${warnings.join("\n")}\n` : "No warnings.\n");
   return EXIT.ok;
 }
 

@@ -6,10 +6,11 @@
  */
 import { parseArgs } from "node:util";
 import type { TaskStatus } from "../events.ts";
-import { formatGraph, GRAPH_FORMATS } from "../report/graph.ts";
+import { loadTaskFile } from "../load.ts";
+import { formatGraph } from "../report/graph.ts";
 import { readReportFile } from "../report/read.ts";
-import { type CliIO, EXIT, oneOf, usageErrors } from "./common.ts";
-import { loadWithWarnings, selectionOf, TASK_FILE_OPTIONS, taskFileArgs } from "./task_file_args.ts";
+import { selectTasks } from "../select.ts";
+import { type CliIO, EXIT, oneOf, UsageError, usageErrors } from "./common.ts";
 
 /**
  * Runs `dagrun graph` with `args` (after the word `graph`); returns the exit code.
@@ -18,8 +19,8 @@ import { loadWithWarnings, selectionOf, TASK_FILE_OPTIONS, taskFileArgs } from "
  * @example
  * ```ts
  * import { graphCommand } from "./graph.ts";
- * import { processIO } from "./process_io.ts";
- * await graphCommand(["examples/example.json", "--format", "mermaid"], processIO());
+ * import { processIO } from "./common.ts";
+ * await graphCommand(["examples/example.json", "--format", "mermaid"], processIO);
  * ```
  */
 export async function graphCommand(args: string[], io: CliIO): Promise<number> {
@@ -27,17 +28,18 @@ export async function graphCommand(args: string[], io: CliIO): Promise<number> {
     parseArgs({
       args,
       options: {
-        ...TASK_FILE_OPTIONS,
-        format: { type: "string", default: GRAPH_FORMATS[0] },
+        format: { type: "string", default: "dot" },
         report: { type: "string" },
+        exclude: { type: "string", multiple: true },
       },
       allowPositionals: true,
     })
   );
-  const format = oneOf("--format", values.format, GRAPH_FORMATS);
-  const tasks = taskFileArgs("graph", positionals, values);
-  const file = await loadWithWarnings(tasks.path, io);
-  const { graph } = selectionOf(file, tasks);
+  const format = oneOf("--format", values.format, ["dot", "mermaid"] as const);
+  const [path, ...targets] = positionals;
+  if (path === undefined) throw new UsageError("missing task file: dagrun graph FILE");
+  const file = await loadTaskFile(path);
+  const { graph } = selectTasks(file.graph, { targets, exclude: values.exclude, file: file.path });
   const status = values.report === undefined ? undefined : await readStatuses(values.report);
   io.write("stdout", formatGraph(graph, { format, status }));
   return EXIT.ok;

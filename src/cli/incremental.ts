@@ -35,10 +35,10 @@ export interface IncrementalOptions {
  * @example
  * ```ts
  * import { loadTaskFile } from "../load.ts";
- * import { processIO } from "./process_io.ts";
+ * import { processIO } from "./common.ts";
  * import { openFreshness } from "./incremental.ts";
  * const file = await loadTaskFile("examples/example.json");
- * const freshness = await openFreshness(file.path, file.graph, {}, processIO()); // undefined: no inputs there
+ * const freshness = await openFreshness(file.path, file.graph, {}, processIO); // undefined: no inputs there
  * ```
  */
 export async function openFreshness(
@@ -70,10 +70,10 @@ export async function openFreshness(
  * @example
  * ```ts
  * import { loadTaskFile } from "../load.ts";
- * import { processIO } from "./process_io.ts";
+ * import { processIO } from "./common.ts";
  * import { formatFreshness, openFreshness } from "./incremental.ts";
  * const file = await loadTaskFile("tasks.json");
- * const freshness = await openFreshness(file.path, file.graph, { predict: true }, processIO());
+ * const freshness = await openFreshness(file.path, file.graph, { predict: true }, processIO);
  * if (freshness) console.log(await formatFreshness(file.graph, new Map(), freshness));
  * ```
  */

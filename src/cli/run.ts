@@ -11,49 +11,33 @@ import type { RunEvent, RunReport } from "../events.ts";
 import type { Freshness } from "../freshness/freshness.ts";
 import type { TaskGraph } from "../graph.ts";
 import type { TaskFile } from "../load.ts";
-import {
-  builtinExecutors,
-  FAILURE_POLICIES,
-  type FailurePolicy,
-  run,
-  type RunOptions,
-} from "../scheduler.ts";
-import type { ColorMode } from "../report/colors.ts";
+import { builtinExecutors, type FailurePolicy, run, type RunOptions } from "../scheduler.ts";
+import { type ColorMode, Colors, useColor } from "../report/colors.ts";
+import { jsonReport, outputPathProblem, writeJsonFile } from "../report/json.ts";
 import type { StatusLine } from "../report/status.ts";
-import { OUTPUT_MODES, type OutputMode, TextReporter } from "../report/text.ts";
+import { type OutputMode, TextReporter } from "../report/text.ts";
 import type { TraceRecorder } from "../report/trace.ts";
-import { chooseSpawn } from "../spawn/mod.ts";
 import { becomeSubreaper, stopAdopted } from "../spawn/reaper.ts";
-import type { Selection } from "../select.ts";
-import { type CliIO, EXIT, oneOf, UsageError, usageErrors } from "./common.ts";
+import { type Selection, selectTasks } from "../select.ts";
+import { type CliIO, EXIT, loadWithWarnings, oneOf, UsageError, usageErrors } from "./common.ts";
 import { openFreshness } from "./incremental.ts";
-import {
-  COLOR_OPTION,
-  colorMode,
-  colorOn,
-  loadWithWarnings,
-  selectionOf,
-  TASK_FILE_OPTIONS,
-  type TaskFileArgs,
-  taskFileArgs,
-} from "./task_file_args.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 const { Promise } = intrinsics;
 
 /** The options of `dagrun run`, as `parseArgs` takes them. */
 export const RUN_OPTIONS = {
-  ...TASK_FILE_OPTIONS,
-  ...COLOR_OPTION,
   concurrency: { type: "string", short: "j" },
-  output: { type: "string", default: OUTPUT_MODES[0] },
+  output: { type: "string", default: "prefixed" },
   "report-json": { type: "string" },
+  exclude: { type: "string", multiple: true },
   "dry-run": { type: "boolean" },
+  color: { type: "string", default: "auto" },
   trace: { type: "string" },
   timings: { type: "boolean" },
   timeout: { type: "string" },
   retries: { type: "string" },
-  "on-failure": { type: "string", default: FAILURE_POLICIES[0] },
+  "on-failure": { type: "string", default: "continue" },
   "eval-isolation": { type: "string", default: "inline" },
   history: { type: "string" },
   redis: { type: "string" },
@@ -74,13 +58,13 @@ export const RUN_OPTIONS = {
  * @example
  * ```ts
  * import { runCommand } from "./run.ts";
- * import { processIO } from "./process_io.ts";
- * const code = await runCommand(["examples/example.json", "-j", "2"], processIO());
+ * import { processIO } from "./common.ts";
+ * const code = await runCommand(["examples/example.json", "-j", "2"], processIO);
  * ```
  */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const o = parseRunArgs(args, io.env ?? {});
-  await checkOutputPaths(o);
+  checkOutputPaths(o);
   if (o.watch) {
     const { watchRuns } = await import("./watch.ts");
     return watchRuns({
@@ -114,12 +98,7 @@ async function runFile(file: TaskFile, o: RunArgs, io: CliIO): Promise<Pass> {
   // What only some runs use (history, worker threads, dry run, status line, trace, timings, JSON
   // files) is imported when an option asks for it: a plain start loads none of it.
   const weight = o.history === undefined ? undefined : await historyWeightOf(o.history);
-  const selection = selectionOf(file, o);
-  // The choice of spawn (on Deno, a self-test that runs a child process) goes on while the rest
-  // of the run is set up; the exec executor's preparation awaits the same choice.
-  if (!o.dryRun && !o.remote && selection.graph.tasks.some((t) => t.type === "exec")) {
-    chooseSpawn().catch(() => {});
-  }
+  const selection = selectTasks(file.graph, { targets: o.targets, exclude: o.exclude, file: file.path });
   const colors = colorsFor(io, o.color);
   const runOptions: RunOptions = {
     concurrency: o.concurrency,
@@ -174,7 +153,7 @@ async function runWith(
   runOptions: RunOptions,
   o: RunArgs,
   io: CliIO,
-  colors: { stdout: boolean; stderr: boolean },
+  colors: { stdout: Colors; stderr: Colors },
 ): Promise<{ code: number; report: RunReport }> {
   const reporters = await Reporters.create(io, selection, {
     output: o.output,
@@ -216,7 +195,6 @@ async function runWith(
     written = await writeFile(io, "--trace", o.trace, () => reporters.trace!.trace());
   }
   if (o.reportJson !== undefined) {
-    const { jsonReport } = await import("../report/json.ts");
     written = await writeFile(io, "--report-json", o.reportJson, () => jsonReport(report)) && written;
   }
   const writeError = io.writeError?.();
@@ -252,7 +230,7 @@ async function writeFile(io: CliIO, option: string, path: string, value: () => u
   try {
     const stream = OWN_STREAMS[path];
     if (stream) io.write(stream, JSON.stringify(value(), null, 2) + "\n");
-    else await (await import("../report/json.ts")).writeJsonFile(path, value());
+    else await writeJsonFile(path, value());
     return true;
   } catch (e) {
     io.write("stderr", `dagrun: cannot write ${option} ${path}: ${(e as Error).message}\n`);
@@ -267,7 +245,10 @@ async function historyWeightOf(path: string): Promise<RunOptions["weight"]> {
 }
 
 /** The arguments of `dagrun run`, checked. */
-interface RunArgs extends TaskFileArgs {
+interface RunArgs {
+  path: string;
+  targets: string[];
+  exclude: string[];
   concurrency: number;
   output: OutputMode;
   color: ColorMode;
@@ -302,8 +283,9 @@ function parseRunArgs(args: string[], env: Readonly<Record<string, string | unde
   const { values, positionals } = usageErrors(() =>
     parseArgs({ args, options: RUN_OPTIONS, allowPositionals: true })
   );
-  const taskFile = taskFileArgs("run", positionals, values);
-  if (values.watch && taskFile.path === "-") throw new UsageError("--watch needs a task file, not stdin");
+  const [path, ...targets] = positionals;
+  if (path === undefined) throw new UsageError("missing task file");
+  if (values.watch && path === "-") throw new UsageError("--watch needs a task file, not stdin");
   if (values.watch && values["dry-run"]) throw new UsageError("--watch runs tasks: leave out --dry-run");
   const concurrency = values.concurrency === undefined ? Infinity : Number(values.concurrency);
   if (!Number.isInteger(concurrency) && concurrency !== Infinity || concurrency < 1) {
@@ -318,13 +300,15 @@ function parseRunArgs(args: string[], env: Readonly<Record<string, string | unde
     throw new UsageError(`--retries must be a whole number of 0 or more, not "${values.retries}"`);
   }
   return {
-    ...taskFile,
+    path,
+    targets,
+    exclude: values.exclude ?? [],
     concurrency,
-    output: oneOf("--output", values.output, OUTPUT_MODES),
-    color: colorMode(values),
+    output: oneOf("--output", values.output, ["prefixed", "grouped", "raw"] as const),
+    color: oneOf("--color", values.color, ["auto", "always", "never"] as const),
     timeout,
     retries,
-    onFailure: oneOf("--on-failure", values["on-failure"], FAILURE_POLICIES),
+    onFailure: oneOf("--on-failure", values["on-failure"], ["continue", "no-new", "kill"] as const),
     evalIsolation: oneOf("--eval-isolation", values["eval-isolation"], ["inline", "worker"] as const),
     history: values.history,
     dryRun: values["dry-run"] === true,
@@ -367,21 +351,21 @@ function remoteArgs(
   };
 }
 
-/**
- * Refuses, before anything runs, an output file that could not be written at the end. The JSON
- * writer (node:fs) is loaded only when a file is asked for.
- */
-async function checkOutputPaths(o: RunArgs): Promise<void> {
+/** Refuses, before anything runs, an output file that could not be written at the end. */
+function checkOutputPaths(o: RunArgs): void {
   for (const [option, path] of [["--report-json", o.reportJson], ["--trace", o.trace]] as const) {
-    if (path === undefined || o.dryRun) continue;
-    const problem = (await import("../report/json.ts")).outputPathProblem(path);
+    const problem = path === undefined || o.dryRun ? undefined : outputPathProblem(path);
     if (problem) throw new UsageError(`${option} ${JSON.stringify(path)}: ${problem}`, { help: false });
   }
 }
 
-/** Whether to colour each stream, by `--color` and whether that stream is a terminal. */
-function colorsFor(io: CliIO, mode: ColorMode): { stdout: boolean; stderr: boolean } {
-  return { stdout: colorOn(io, mode, "stdout"), stderr: colorOn(io, mode, "stderr") };
+/** Colours for each stream, by `--color` and whether that stream is a terminal. */
+function colorsFor(io: CliIO, mode: ColorMode): { stdout: Colors; stderr: Colors } {
+  const env = io.env ?? {};
+  return {
+    stdout: new Colors(useColor(mode, io.isTTY?.stdout ?? false, env)),
+    stderr: new Colors(useColor(mode, io.isTTY?.stderr ?? false, env)),
+  };
 }
 
 /**
@@ -392,14 +376,14 @@ async function dryRun(
   selection: Selection,
   options: RunOptions,
   io: CliIO,
-  color: boolean,
+  colors: Colors,
   why?: (index: number) => string | undefined,
 ): Promise<number> {
   const [{ dryExecutor }, { DryRunReporter }] = await Promise.all([
     import("../executors/dry.ts"),
     import("../report/dry_run.ts"),
   ]);
-  const reporter = new DryRunReporter({ write: io.write, color, why });
+  const reporter = new DryRunReporter({ write: io.write, colors, why });
   const executors = Object.fromEntries(Object.keys(builtinExecutors).map((type) => [type, dryExecutor]));
   const report = await run(selection.graph, { ...options, executors, onEvent: (e) => reporter.handle(e) });
   reporter.finish(report);
@@ -413,29 +397,29 @@ class Reporters {
   readonly trace?: TraceRecorder;
   readonly #io: CliIO;
   readonly #selection: Selection;
-  readonly #color: boolean;
+  readonly #colors: Colors;
 
   private constructor(
     io: CliIO,
     selection: Selection,
-    options: { output: OutputMode; colors: { stdout: boolean; stderr: boolean } },
+    options: { output: OutputMode; colors: { stdout: Colors; stderr: Colors } },
     status: StatusLine | undefined,
     trace: TraceRecorder | undefined,
   ) {
     this.#io = io;
     this.#selection = selection;
-    this.#color = options.colors.stdout;
+    this.#colors = options.colors.stdout;
     this.status = status;
     this.trace = trace;
     const write = status ? status.wrap(io.write) : io.write;
-    this.text = new TextReporter({ write, output: options.output, color: options.colors.stdout });
+    this.text = new TextReporter({ write, output: options.output, colors: options.colors.stdout });
   }
 
   /** The reporters the options and the terminal ask for, each module loaded only then. */
   static async create(
     io: CliIO,
     selection: Selection,
-    options: { output: OutputMode; colors: { stdout: boolean; stderr: boolean }; trace: boolean },
+    options: { output: OutputMode; colors: { stdout: Colors; stderr: Colors }; trace: boolean },
   ): Promise<Reporters> {
     let status: StatusLine | undefined;
     // A status line needs a terminal that understands "erase line", and is noise in a dumb one.
@@ -446,7 +430,7 @@ class Reporters {
         total: selection.graph.size,
         columns: io.columns,
         stdoutIsTerminal: io.isTTY.stdout,
-        color: options.colors.stderr,
+        colors: options.colors.stderr,
       });
     }
     const trace = options.trace ? new (await import("../report/trace.ts")).TraceRecorder() : undefined;
@@ -472,7 +456,7 @@ class Reporters {
     if (report.tasks.length > 1 && report.tasks.some((t) => t.startMs !== null)) {
       const { analyzeTimings, formatTimings } = await import("../report/critical_path.ts");
       const analysis = analyzeTimings(this.#selection.graph, report, { slack: timings });
-      this.#io.write("stdout", formatTimings(analysis, { timings, color: this.#color }));
+      this.#io.write("stdout", formatTimings(analysis, { timings, colors: this.#colors }));
     }
   }
 }

@@ -53,11 +53,10 @@ type Wake = { stop: true } | { stop: false; paths: Set<string> };
  * @example
  * ```ts
  * import { watchRuns } from "./watch.ts";
- * import { loadWithWarnings } from "./common.ts";
- * import { processIO } from "./process_io.ts";
+ * import { loadWithWarnings, processIO } from "./common.ts";
  * import type { Pass } from "./run.ts";
  * declare function runFile(file: import("../load.ts").TaskFile): Promise<Pass>;
- * await watchRuns({ path: "tasks.json", io: processIO(), load: () => loadWithWarnings("tasks.json", processIO()), pass: runFile });
+ * await watchRuns({ path: "tasks.json", io: processIO, load: () => loadWithWarnings("tasks.json", processIO), pass: runFile });
  * ```
  */
 export async function watchRuns(options: WatchOptions): Promise<number> {

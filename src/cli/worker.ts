@@ -21,8 +21,8 @@ const { Promise } = intrinsics;
  * @example
  * ```ts
  * import { workerCommand } from "./worker.ts";
- * import { processIO } from "./process_io.ts";
- * const code = await workerCommand(["--redis", "redis://127.0.0.1:6379", "--slots", "4"], processIO());
+ * import { processIO } from "./common.ts";
+ * const code = await workerCommand(["--redis", "redis://127.0.0.1:6379", "--slots", "4"], processIO);
  * ```
  */
 export async function workerCommand(args: string[], io: CliIO): Promise<number> {

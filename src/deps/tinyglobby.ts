@@ -4,4 +4,4 @@
  *
  * @module
  */
-export { glob, type GlobOptions, globSync } from "npm:tinyglobby@^0.2.17";
+export { glob, type GlobOptions } from "npm:tinyglobby@^0.2.17";

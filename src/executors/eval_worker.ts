@@ -11,8 +11,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Task } from "../task.ts";
 import { snippetFailure } from "./snippet_errors.ts";
-import { type Executor, type ExecutorContext, INTERRUPTED, type Outcome, type RunExecutor } from "./types.ts";
-import { SlotQueue } from "../slot_queue.ts";
+import { type Executor, type ExecutorContext, INTERRUPTED, type Outcome } from "./types.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 const { Promise } = intrinsics;
@@ -46,35 +45,50 @@ const threadUrl = threadModule.protocol === "file:"
  */
 export const MAX_THREADS: number = Math.max(32, 4 * availableParallelism());
 
+let threads = 0;
+const waiting: (() => void)[] = [];
+
 /**
- * Runs `task.arguments` in a worker thread of its own (at most {@linkcode MAX_THREADS} at once
- * in a run; each run has its own count); the task ends when the snippet's promise settles, and
- * the thread is terminated then, with whatever timers it left. Cancellation (Ctrl-C, timeout)
- * terminates the thread at once.
+ * Runs `task.arguments` in a worker thread of its own (at most {@linkcode MAX_THREADS} at once);
+ * the task ends when the snippet's promise settles, and the thread is terminated then, with
+ * whatever timers it left. Cancellation (Ctrl-C, timeout) terminates the thread at once.
  *
  * @example
  * ```ts
- * import { run, workerEvalExecutor } from "@dagrun/dagrun";
+ * import { run } from "../../mod.ts";
+ * import { workerEvalExecutor } from "./eval_worker.ts";
  * const report = await run([{ name: "spin", type: "eval", arguments: "while (true) {}", timeout: 1 }], {
  *   executors: { eval: workerEvalExecutor },
  * });
  * console.log(report.tasks[0].error); // timed out after 1 s
  * ```
  */
-export const workerEvalExecutor: Executor = Object.assign(inThreads(new SlotQueue(MAX_THREADS)), {
-  forRun: (): RunExecutor => ({ execute: inThreads(new SlotQueue(MAX_THREADS)) }),
-});
+export const workerEvalExecutor: Executor = async (task: Task, ctx: ExecutorContext): Promise<Outcome> => {
+  if (!await threadSlot(ctx)) return INTERRUPTED;
+  try {
+    return await inThread(task, ctx);
+  } finally {
+    threads--;
+    waiting.shift()?.();
+  }
+};
 
-/** Runs each task in a thread once `threads` has a free slot for it. */
-function inThreads(threads: SlotQueue): (task: Task, ctx: ExecutorContext) => Promise<Outcome> {
-  return async (task, ctx) => {
-    if (!await threads.take(ctx.signal, (stopped) => ctx.onStop(stopped))) return INTERRUPTED;
-    try {
-      return await inThread(task, ctx);
-    } finally {
-      threads.release();
-    }
-  };
+/** Waits for a free thread and takes it: `true`, or `false` when the task is stopped first. */
+function threadSlot(ctx: ExecutorContext): Promise<boolean> {
+  if (ctx.signal.aborted) return Promise.resolve(false);
+  if (threads < MAX_THREADS) return threads++, Promise.resolve(true);
+  return new Promise((resolve) => {
+    const go = () => {
+      off();
+      threads++;
+      resolve(true);
+    };
+    const off = ctx.onStop(() => {
+      waiting.splice(waiting.indexOf(go), 1);
+      resolve(false);
+    });
+    waiting.push(go);
+  });
 }
 
 function inThread(task: Task, ctx: ExecutorContext): Promise<Outcome> {

@@ -3,14 +3,13 @@
  *
  * @module
  */
+import { statSync } from "node:fs";
 import process from "node:process";
-import { readGateOf } from "../output/budget.ts";
 import { chooseSpawn, type ShellProcess } from "../spawn/mod.ts";
-import { pathKind } from "../runtime/fs.ts";
 import { processes } from "../spawn/proc.ts";
-import { type QueueOptions, SpawnQueue } from "../spawn/queue.ts";
+import { startShell } from "../spawn/queue.ts";
 import type { Task } from "../task.ts";
-import { type Executor, type ExecutorContext, INTERRUPTED, type Outcome, type RunExecutor } from "./types.ts";
+import { type Executor, type ExecutorContext, INTERRUPTED, type Outcome } from "./types.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 const { Promise, setTimeout, clearTimeout } = intrinsics;
@@ -27,8 +26,7 @@ const DRAIN_MS = 100;
  * over dagrun's environment. Exit code 0 is ok; any other code, or death by a signal, is a
  * failure. When `ctx.signal` is aborted (cancellation, timeout) the whole process group gets
  * SIGTERM, then SIGKILL after the grace period. While the system refuses new processes (too many
- * open files or processes) the start waits for a running one to end instead of failing; each run
- * learns anew how many processes the system allows (its own {@linkcode SpawnQueue}).
+ * open files or processes) the start waits for a running one to end instead of failing.
  *
  * @example
  * ```ts
@@ -37,49 +35,27 @@ const DRAIN_MS = 100;
  * console.log(report.tasks[0].exitCode); // 0
  * ```
  */
-export const execExecutor: Executor = shellExecutor();
+export const execExecutor: Executor = Object.assign(runExec, {
+  // Choosing the spawn path (on Linux: the FFI's self-test) happens before the run's clock starts.
+  prepare: chooseSpawn,
+});
 
-/**
- * An `exec` executor whose starts go through a {@linkcode SpawnQueue} made with `queue`: one for
- * direct calls, and a new one for each run. {@linkcode execExecutor} is one with the defaults.
- *
- * @example
- * ```ts
- * import { run } from "../../mod.ts";
- * import { shellExecutor } from "./exec.ts";
- * const report = await run([{ name: "hi", type: "exec", arguments: "echo hi" }], {
- *   executors: { exec: shellExecutor({ giveUpMs: 1000 }) },
- * });
- * ```
- */
-export function shellExecutor(queue: QueueOptions = {}): Executor {
-  const over = (spawns: SpawnQueue) => (task: Task, ctx: ExecutorContext) => runExec(spawns, task, ctx);
-  return Object.assign(over(new SpawnQueue(queue)), {
-    // Choosing the spawn path (on Linux: the FFI's self-test) happens before the run's clock starts.
-    prepare: chooseSpawn,
-    forRun: (): RunExecutor => ({ execute: over(new SpawnQueue(queue)) }),
-  });
-}
-
-async function runExec(spawns: SpawnQueue, task: Task, ctx: ExecutorContext): Promise<Outcome> {
+async function runExec(task: Task, ctx: ExecutorContext): Promise<Outcome> {
   // Pipes held back by the output's consumer (back-pressure), and whether any was since the last look.
   let held = 0;
   let wasHeld = false;
-  const counted = (wait: Promise<void> | void | undefined) => {
+  const output = (stream: "stdout" | "stderr", chunk: Uint8Array) => {
+    const wait = ctx.output(stream, chunk);
     if (!wait) return;
     held++;
     wasHeld = true;
     return wait.finally(() => void held--);
   };
-  const output = (stream: "stdout" | "stderr", chunk: Uint8Array) => counted(ctx.output(stream, chunk));
-  // The pipes also wait while the output budget of all tasks is spent (see src/output/budget.ts).
-  const gate = readGateOf(task);
   let proc;
   try {
-    proc = await spawns.start(task.arguments, {
+    proc = await startShell(task.arguments, {
       onStdout: (chunk) => output("stdout", chunk),
       onStderr: (chunk) => output("stderr", chunk),
-      gate: gate && { wait: () => counted(gate.wait()), onClose: gate.onClose },
       cwd: ctx.cwd,
       env: task.env,
     }, ctx.signal);
@@ -179,6 +155,9 @@ function delay(ms: number): Promise<false> {
 
 /** Why `path` cannot be a working directory, or undefined when it can. */
 function directoryProblem(path: string): string | undefined {
-  const kind = pathKind(path);
-  return kind === undefined ? "does not exist" : kind === "directory" ? undefined : "is not a directory";
+  try {
+    return statSync(path).isDirectory() ? undefined : "is not a directory";
+  } catch {
+    return "does not exist";
+  }
 }

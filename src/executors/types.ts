@@ -10,7 +10,7 @@ import type { Task } from "../task.ts";
  *
  * @example
  * ```ts
- * import type { ExecutorContext } from "@dagrun/dagrun";
+ * import type { ExecutorContext } from "./types.ts";
  * function hello(ctx: ExecutorContext) {
  *   ctx.output("stdout", new TextEncoder().encode("hello\n"));
  * }
@@ -69,7 +69,7 @@ export interface ExecutorContext {
  *
  * @example
  * ```ts
- * import type { Outcome } from "@dagrun/dagrun";
+ * import type { Outcome } from "./types.ts";
  * const failed: Outcome = { ok: false, exitCode: 1 };
  * ```
  */
@@ -101,7 +101,7 @@ export interface Outcome {
  *
  * @example
  * ```ts
- * import type { StopCause } from "@dagrun/dagrun";
+ * import type { StopCause } from "./types.ts";
  * const cause: StopCause = "timeout";
  * ```
  */
@@ -113,7 +113,7 @@ export type StopCause = "interrupted" | "policy" | "timeout";
  *
  * @example
  * ```ts
- * import { INTERRUPTED, type Outcome } from "@dagrun/dagrun";
+ * import { INTERRUPTED, type Outcome } from "./types.ts";
  * const killed: Outcome = { ...INTERRUPTED, signal: "SIGTERM" };
  * ```
  */
@@ -128,7 +128,7 @@ export const INTERRUPTED: Outcome = Object.freeze({
  *
  * @example
  * ```ts
- * import type { Executor } from "@dagrun/dagrun";
+ * import type { Executor } from "./types.ts";
  * const echo: Executor = (task, ctx) => {
  *   ctx.output("stdout", new TextEncoder().encode(task.arguments + "\n"));
  *   return Promise.resolve({ ok: true });
@@ -152,54 +152,4 @@ export interface Executor {
    * ignored there; the executor reports it as its tasks' failure. Default: none.
    */
   readonly prepare?: () => Promise<unknown>;
-  /**
-   * Makes the executor one run uses for its tasks of this type, with state no other run shares
-   * (such as the queue of starts waiting for room) and set-up that lasts as long as the run (such
-   * as catching the errors a snippet throws after its task ended): `run` calls it once, before the
-   * first task, in a run that has tasks of this type, runs them with what it returns, and closes
-   * that when the run is over. Default: this executor serves every run as it is.
-   */
-  readonly forRun?: (scope: RunScope) => RunExecutor;
-}
-
-/**
- * What a run offers an executor's {@linkcode Executor.forRun}: a way to tell what happens outside
- * any task's call, such as an error a task's stray timer throws.
- *
- * @example
- * ```ts
- * import type { RunScope } from "@dagrun/dagrun";
- * function lateError(scope: RunScope, task: string, message: string) {
- *   const told = scope.output(task, "stderr", new TextEncoder().encode(message + "\n"));
- *   if (!told) scope.error(message);
- * }
- * ```
- */
-export interface RunScope {
-  /** Passes `data` on as output of the task named `task`: true, or false when the run has no such task. */
-  output(task: string, stream: "stdout" | "stderr", data: Uint8Array): boolean;
-  /** Reports an error no task can be blamed for (the run's `error` event). */
-  error(message: string): void;
-}
-
-/**
- * An executor as one run uses it, made by {@linkcode Executor.forRun}.
- *
- * @example
- * ```ts
- * import type { Executor, RunExecutor } from "@dagrun/dagrun";
- * let runs = 0;
- * const counted: Executor = Object.assign(() => Promise.resolve({ ok: true }), {
- *   forRun: (): RunExecutor => {
- *     runs++;
- *     return { execute: () => Promise.resolve({ ok: true }), close: () => void runs-- };
- *   },
- * });
- * ```
- */
-export interface RunExecutor {
-  /** Runs one of the run's tasks, as an {@linkcode Executor} does. */
-  execute(task: Task, ctx: ExecutorContext): Promise<Outcome>;
-  /** Called once when the run is over: every task ended and the cleanups are done. Default: nothing. */
-  close?(): void;
 }

@@ -15,7 +15,7 @@ import { type FileStat, statFile } from "../runtime/stat.ts";
  * timestamp tick (1 s on some file systems) without its stat showing it: such a hash is kept but
  * not trusted, so the next run reads the file again (git's "racily clean" entries).
  */
-export const RACY_MS = 1000;
+const RACY_MS = 1000;
 
 /** Files up to this size are read whole; bigger ones in chunks of it, so memory stays flat. */
 const CHUNK = 4 * 1024 * 1024;
@@ -94,14 +94,7 @@ export class FileHashes {
    * when there is no regular file there.
    */
   hash(path: string, key: string): string | undefined {
-    return this.hashStat(path, key, statFile(path));
-  }
-
-  /**
-   * As {@linkcode FileHashes.hash}, with the file's stat already taken (`undefined`: no file):
-   * the hash is that of the content the stat describes, or of a later one.
-   */
-  hashStat(path: string, key: string, stat: FileStat | undefined): string | undefined {
+    const stat = statFile(path);
     if (!stat) return undefined;
     const cached = this.#entries.get(key);
     if (typeof cached === "string") {

@@ -13,13 +13,11 @@
  */
 import { mkdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { glob } from "../deps/tinyglobby.ts";
 import type { TaskGraph } from "../graph.ts";
 import type { FreshnessGate } from "../scheduler.ts";
 import type { Task } from "../task.ts";
 import { FileHashes, hashText } from "./file_hashes.ts";
-import { GlobCache } from "./glob_cache.ts";
-import { StatDigest, StatDigests } from "./stat_digests.ts";
-import { type FileStat, statFile } from "../runtime/stat.ts";
 import { type DefinitionPart, StateLog, type TaskRecord } from "./state_log.ts";
 
 /**
@@ -27,7 +25,7 @@ import { type DefinitionPart, StateLog, type TaskRecord } from "./state_log.ts";
  *
  * @example
  * ```ts
- * import type { FreshnessOptions } from "@dagrun/dagrun";
+ * import type { FreshnessOptions } from "./freshness.ts";
  * const options: FreshnessOptions = { baseDir: ".", stateDir: ".dagrun", warn: console.warn };
  * ```
  */
@@ -51,10 +49,6 @@ export interface FreshnessOptions {
 const STATE_FILE = "state.jsonl";
 /** The file-hash cache's name in the state folder. */
 const HASHES_FILE = "file-hashes.json";
-/** The glob cache's name in the state folder. */
-const GLOBS_FILE = "globs";
-/** The name of the file of stat digests (per task, of its inputs and of its outputs) in the state folder. */
-const DIGESTS_FILE = "stat-digests";
 
 /**
  * The freshness of the tasks of one graph, for one run: pass it as `RunOptions.freshness`, then
@@ -62,7 +56,8 @@ const DIGESTS_FILE = "stat-digests";
  *
  * @example
  * ```ts
- * import { Freshness, loadTaskFile, run } from "@dagrun/dagrun";
+ * import { loadTaskFile, run } from "../../mod.ts";
+ * import { Freshness } from "./freshness.ts";
  * const file = await loadTaskFile("examples/example.json");
  * const freshness = new Freshness(file.graph, { baseDir: "examples", stateDir: "examples/.dagrun", warn: console.warn });
  * await run(file.graph, { freshness });
@@ -73,10 +68,7 @@ export class Freshness implements FreshnessGate {
   readonly #graph: TaskGraph;
   readonly #options: FreshnessOptions;
   readonly #log: StateLog;
-  /** Loaded on first use: a run with nothing to do mostly answers from `#digests`. */
-  #hashes: FileHashes | undefined;
-  readonly #globs: GlobCache;
-  readonly #digests: StatDigests;
+  readonly #hashes: FileHashes;
   readonly #ignoreState: string[];
   /** Per task: the record its run would leave (fingerprint and inputs), made by `check`. */
   readonly #pending: (TaskRecord | undefined)[];
@@ -92,8 +84,7 @@ export class Freshness implements FreshnessGate {
     this.#options = { ...options, baseDir: resolve(options.baseDir) };
     if (!options.predict) mkdirSync(options.stateDir, { recursive: true });
     this.#log = StateLog.open(join(options.stateDir, STATE_FILE), options.warn);
-    this.#globs = GlobCache.load(join(options.stateDir, GLOBS_FILE), options.warn);
-    this.#digests = StatDigests.load(join(options.stateDir, DIGESTS_FILE), options.warn);
+    this.#hashes = FileHashes.load(join(options.stateDir, HASHES_FILE), options.warn);
     const n = graph.size;
     this.#pending = new Array(n);
     this.#gives = new Array(n);
@@ -108,7 +99,7 @@ export class Freshness implements FreshnessGate {
 
   /** How many files were read and hashed, and their bytes (the rest came from the cache). */
   get hashed(): { files: number; bytes: number } {
-    return { files: this.#hashes?.hashedFiles ?? 0, bytes: this.#hashes?.hashedBytes ?? 0 };
+    return { files: this.#hashes.hashedFiles, bytes: this.#hashes.hashedBytes };
   }
 
   /** Why task `index` ran (or would run); `undefined` for one that was up to date or not reached. */
@@ -117,56 +108,33 @@ export class Freshness implements FreshnessGate {
   }
 
   /** True when task `index` is up to date; otherwise `reason(index)` says why it must run. */
-  check(index: number): boolean {
+  async check(index: number): Promise<boolean> {
     const task = this.#graph.tasks[index];
     const dir = this.#dirOf(task);
-    const definition = definitionOf(task);
-    const dependencies: Record<string, string> = {};
-    for (const d of this.#graph.dependenciesOf(index)) {
-      dependencies[this.#graph.tasks[d].name] = this.#gives[d] ?? "";
-    }
-    const last = this.#log.get(task.name);
-    const files = task.inputs ? this.#expand(dir, task.inputs) : [];
-    const stats = files.map((file) => statFile(pathOf(dir, file)));
-    const digest = this.#digestOf(dir, files, stats);
-    // The common case of a run with nothing to do: every input's stat is as when its content
-    // was last hashed, so the inputs' combined hash is known without a file read or looked up.
-    const known = digest.trusted ? this.#digests.get(`in ${task.name}`, digest.value) : undefined;
-    if (task.inputs && !this.#options.force && last && known !== undefined) {
-      const fingerprint = fingerprintOf(definition, known, dependencies);
-      if (fingerprint === last.fingerprint && this.#outputDifference(task.name, dir, last) === undefined) {
-        this.#why[index] = undefined;
-        this.#gives[index] = this.#give(task, last);
-        return true;
-      }
-    }
-    // Inputs as at the last run (only something else changed): the record's list, unread files.
-    const same = known !== undefined && last && hashText(JSON.stringify(last.inputs)) === known;
-    const inputs = same ? last.inputs : this.#hashAll(dir, files, stats);
-    const inputsHash = same ? known : hashText(JSON.stringify(inputs));
-    if (task.inputs && digest.trusted && !this.#options.predict) {
-      this.#digests.set(`in ${task.name}`, digest.value, inputsHash);
-    }
     const record: TaskRecord = {
-      fingerprint: fingerprintOf(definition, inputsHash, dependencies),
-      definition,
-      inputs,
-      dependencies,
+      fingerprint: "",
+      definition: definitionOf(task),
+      inputs: task.inputs ? this.#hashAll(dir, await this.#expand(dir, task.inputs)) : {},
+      dependencies: {},
       outputs: {},
     };
+    for (const d of this.#graph.dependenciesOf(index)) {
+      record.dependencies[this.#graph.tasks[d].name] = this.#gives[d] ?? "";
+    }
+    record.fingerprint = hashText(JSON.stringify([record.definition, record.inputs, record.dependencies]));
     this.#pending[index] = record;
     const why = !task.inputs
       ? "no inputs declared, so it runs every time"
       : this.#options.force
       ? "--force"
-      : this.#changed(task.name, last, record, dir);
+      : this.#changed(this.#log.get(task.name), record, dir);
     this.#why[index] = why;
-    if (why === undefined) this.#gives[index] = this.#give(task, last!);
+    if (why === undefined) this.#gives[index] = this.#give(task, this.#log.get(task.name)!);
     return why === undefined;
   }
 
   /** Task `index` ended, `ok` or not: records its outputs, or forgets it after a failure. */
-  record(index: number, ok: boolean): void {
+  async record(index: number, ok: boolean): Promise<void> {
     const task = this.#graph.tasks[index];
     const record = this.#pending[index]!;
     this.#pending[index] = undefined;
@@ -177,10 +145,7 @@ export class Freshness implements FreshnessGate {
     }
     if (!ok) return this.#log.delete(task.name);
     const dir = this.#dirOf(task);
-    if (task.outputs) {
-      const files = this.#expand(dir, task.outputs);
-      record.outputs = this.#hashAll(dir, files, files.map((file) => statFile(pathOf(dir, file))));
-    }
+    if (task.outputs) record.outputs = this.#hashAll(dir, await this.#expand(dir, task.outputs));
     this.#gives[index] = this.#give(task, record);
     if (task.inputs) this.#log.set(task.name, record);
   }
@@ -191,18 +156,14 @@ export class Freshness implements FreshnessGate {
    */
   changed(path: string): boolean {
     const absolute = resolve(path);
-    return this.#fileHashes().changed(absolute, relative(this.#options.baseDir, absolute));
+    return this.#hashes.changed(absolute, relative(this.#options.baseDir, absolute));
   }
 
   /** Saves the file-hash cache and closes the state file; nothing is written when predicting. */
   close(): void {
     try {
       this.#log.close();
-      if (!this.#options.predict) {
-        this.#hashes?.save(join(this.#options.stateDir, HASHES_FILE));
-        this.#globs.save(join(this.#options.stateDir, GLOBS_FILE));
-        this.#digests.save(join(this.#options.stateDir, DIGESTS_FILE));
-      }
+      if (!this.#options.predict) this.#hashes.save(join(this.#options.stateDir, HASHES_FILE));
     } catch (e) {
       this.#options.warn(`cannot write the state in ${this.#options.stateDir}: ${(e as Error).message}`);
     }
@@ -213,8 +174,8 @@ export class Freshness implements FreshnessGate {
     return task.outputs ? hashText(JSON.stringify(record.outputs)) : record.fingerprint;
   }
 
-  /** Why task `name` as `now` differs from its last successful run `last`; `undefined` when it does not. */
-  #changed(name: string, last: TaskRecord | undefined, now: TaskRecord, dir: string): string | undefined {
+  /** Why `now` differs from the last successful run `last`; `undefined` when it does not. */
+  #changed(last: TaskRecord | undefined, now: TaskRecord, dir: string): string | undefined {
     if (!last) return "no successful run recorded";
     if (last.fingerprint !== now.fingerprint) {
       for (const part of DEFINITION_PARTS) {
@@ -229,40 +190,11 @@ export class Freshness implements FreshnessGate {
       if (dependency) return `dependency ${dependency}`;
       return "its fingerprint changed";
     }
-    return this.#outputDifference(name, dir, last);
-  }
-
-  /**
-   * Which output recorded at task `name`'s last run is missing or changed; `undefined` when each
-   * is there with the content recorded, told by their stats alone when they are as when last seen.
-   */
-  #outputDifference(name: string, dir: string, last: TaskRecord): string | undefined {
-    const files = Object.keys(last.outputs);
-    const stats = files.map((file) => statFile(pathOf(dir, file)));
-    const digest = this.#digestOf(dir, files, stats);
-    const recorded = hashText(JSON.stringify(last.outputs));
-    if (digest.trusted && this.#digests.get(`out ${name}`, digest.value) === recorded) return undefined;
-    const hashes = this.#fileHashes();
-    for (let i = 0; i < files.length; i++) {
-      const hash = hashes.hashStat(pathOf(dir, files[i]), this.#key(dir, files[i]), stats[i]);
-      if (hash !== last.outputs[files[i]]) {
-        return `output ${files[i]} ${hash === undefined ? "is missing" : "changed"}`;
-      }
+    for (const [path, hash] of Object.entries(last.outputs)) {
+      const current = this.#hashes.hash(resolve(dir, path), this.#key(dir, path));
+      if (current !== hash) return `output ${path} ${current === undefined ? "is missing" : "changed"}`;
     }
-    if (digest.trusted && !this.#options.predict) this.#digests.set(`out ${name}`, digest.value, recorded);
     return undefined;
-  }
-
-  /** The digest of `files`' stats (relative to `dir`). */
-  #digestOf(dir: string, files: readonly string[], stats: (FileStat | undefined)[]): StatDigest {
-    const digest = new StatDigest(dir);
-    for (let i = 0; i < files.length; i++) digest.add(files[i], stats[i]);
-    return digest;
-  }
-
-  /** The per-file hash cache, read on first use. */
-  #fileHashes(): FileHashes {
-    return this.#hashes ??= FileHashes.load(join(this.#options.stateDir, HASHES_FILE), this.#options.warn);
   }
 
   /** The folder a task's patterns are relative to: its `cwd`, from the task file's folder. */
@@ -271,19 +203,22 @@ export class Freshness implements FreshnessGate {
   }
 
   /** The files `patterns` match in `dir`, relative to it, sorted; never the state folder. */
-  #expand(dir: string, patterns: string[]): readonly string[] {
-    return this.#globs.expand(dir, patterns, this.#ignoreState);
+  async #expand(dir: string, patterns: string[]): Promise<string[]> {
+    const files = await glob(patterns, { cwd: dir, onlyFiles: true, ignore: this.#ignoreState });
+    return files.sort();
   }
 
-  /** Each file (relative to `dir`, with its stat) with its content hash, in the order given. */
-  #hashAll(dir: string, files: readonly string[], stats: (FileStat | undefined)[]): Record<string, string> {
+  /** Each file (relative to `dir`) with its content hash, in the order given. */
+  #hashAll(dir: string, files: string[]): Record<string, string> {
     const hashes: Record<string, string> = {};
-    const cache = this.#fileHashes();
+    // The glob's paths are already clean (no "." or ".." but a leading one): joining them by hand
+    // spares two path normalizations per file, a tenth of a run with nothing to do.
+    const clean = (file: string) => !file.startsWith("../") && file !== "..";
     const prefix = relative(this.#options.baseDir, dir);
-    for (let i = 0; i < files.length; i++) {
-      const file = files[i];
-      const key = isClean(file) ? (prefix ? `${prefix}/${file}` : file) : this.#key(dir, file);
-      const hash = cache.hashStat(pathOf(dir, file), key, stats[i]);
+    for (const file of files) {
+      const hash = clean(file)
+        ? this.#hashes.hash(`${dir}/${file}`, prefix ? `${prefix}/${file}` : file)
+        : this.#hashes.hash(resolve(dir, file), this.#key(dir, file));
       // A file removed between the glob and the read is not an input any more.
       if (hash !== undefined) hashes[file] = hash;
     }
@@ -294,31 +229,6 @@ export class Freshness implements FreshnessGate {
   #key(dir: string, file: string): string {
     return relative(this.#options.baseDir, resolve(dir, file));
   }
-}
-
-/**
- * True for a path the glob gives that is already clean (no "." or ".." but leading ones): such a
- * path is joined to its folder by hand, sparing two path normalizations per file.
- */
-function isClean(file: string): boolean {
-  return !file.startsWith("../") && file !== "..";
-}
-
-/** The absolute path of `file` (relative to the absolute folder `dir`). */
-function pathOf(dir: string, file: string): string {
-  return isClean(file) ? `${dir}/${file}` : resolve(dir, file);
-}
-
-/**
- * A task's fingerprint: the hash of its definition, of its inputs (each file's path and content
- * hash, condensed to `inputsHash`) and of what each dependency gave.
- */
-function fingerprintOf(
-  definition: Record<DefinitionPart, string>,
-  inputsHash: string,
-  dependencies: Record<string, string>,
-): string {
-  return hashText(JSON.stringify([definition, inputsHash, dependencies]));
 }
 
 /** What a task that would run gives its dependents in a prediction: it matches no record. */

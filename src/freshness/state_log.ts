@@ -1,9 +1,8 @@
 /**
  * What dagrun remembers of each task's last successful run, as an append-only log of JSON lines:
  * a line is added as each task ends, so an interrupted run keeps what finished, and a crash can
- * at worst leave the last line unfinished, which is then dropped. What the fingerprint was made
- * of goes to a second log beside it, read only to say what changed. Both are rewritten (to a
- * temporary file, then renamed) when they have grown to several times what they hold.
+ * at worst leave the last line unfinished, which is then dropped. The log is rewritten (to a
+ * temporary file, then renamed) when it has grown to several times what it holds.
  *
  * @module
  */
@@ -40,24 +39,19 @@ export interface TaskRecord {
 export type DefinitionPart = "type" | "arguments" | "cwd" | "env" | "patterns";
 
 /**
- * The first line. Each further line is a record, `{"task","fingerprint","outputs"}`, or a task
- * forgotten, `{"task"}`: what every check reads, about 150 bytes a task.
+ * The first line. Each further line is a record, `{"task","fingerprint","outputs"}<TAB>{"definition",
+ * "inputs","dependencies"}`, or a task forgotten, `{"task"}`. The part after the tab (most of a
+ * record's size: every input file's hash) is parsed only when a task's fingerprint changed and
+ * dagrun says why, which keeps a run with nothing to do from parsing megabytes of JSON.
  */
-const HEADER = JSON.stringify({ dagrun: "state", version: 3 });
+const HEADER = JSON.stringify({ dagrun: "state", version: 2 });
 
-/**
- * The first line of the parts file, beside the log: a line per record, `{"task","fingerprint"}<TAB>
- * {"definition","inputs","dependencies"}`, appended just before the record's line in the log. The
- * parts (mostly every input file's hash, 7 MB for 1000 tasks of 100 files) only say what changed
- * when a fingerprint differs, so a run with nothing to do never reads them. A part whose
- * fingerprint is not its task's in the log (a crash between the two appends) is no part.
- */
-const PARTS_HEADER = JSON.stringify({ dagrun: "state-parts", version: 1 });
-
-/** A record as kept: what every check reads. */
+/** A record as kept: what every check reads, and the rest still as text until asked for. */
 interface Stored {
   fingerprint: string;
   outputs: Record<string, string>;
+  /** The JSON text of `{definition, inputs, dependencies}`. */
+  parts: string;
 }
 
 /** The log grows to this many times its live records (plus some) before it is rewritten. */
@@ -76,21 +70,14 @@ const GROWTH = 4;
  */
 export class StateLog {
   readonly #path: string;
-  readonly #partsPath: string;
   readonly #records: Map<string, Stored>;
-  /** The parts file's lines by `task<LF>fingerprint`, read on first use; then also those added. */
-  #parts: Map<string, string> | undefined;
-  /** Parts added by this object, before the file is read. */
-  readonly #added = new Map<string, string>();
   #lines: number;
   #fd: number | undefined;
-  #partsFd: number | undefined;
-  /** The files must be written anew before anything is appended (damaged, foreign or unfinished). */
+  /** The file must be written anew before anything is appended (damaged, foreign or unfinished). */
   #rewrite: boolean;
 
   private constructor(path: string, records: Map<string, Stored>, lines: number, rewrite: boolean) {
     this.#path = path;
-    this.#partsPath = path.replace(/(\.jsonl)?$/, "-parts.jsonl");
     this.#records = records;
     this.#lines = lines;
     this.#rewrite = rewrite;
@@ -119,24 +106,25 @@ export class StateLog {
       return new StateLog(path, new Map(), 0, true);
     };
     if (lines.length === 0 && !unfinished) return damaged("empty file");
-    if (lines[0] !== HEADER) {
-      return damaged(
-        /^\{"dagrun":"state",/.test(lines[0])
-          ? "written by another version of dagrun"
-          : "not a dagrun state file",
-      );
-    }
+    if (lines[0] !== HEADER) return damaged("not a dagrun state file");
     for (let n = 1; n < lines.length; n++) {
-      let line;
+      const line = lines[n];
+      // JSON escapes a tab inside a string: the first raw tab ends the head.
+      const tab = line.indexOf("\t");
+      let head;
       try {
-        line = JSON.parse(lines[n]);
+        head = JSON.parse(tab < 0 ? line : line.slice(0, tab));
       } catch {
         return damaged(`line ${n + 1} is not JSON`);
       }
-      if (typeof line?.task !== "string") return damaged(`line ${n + 1} names no task`);
-      if (line.fingerprint === undefined && line.outputs === undefined) records.delete(line.task);
-      else if (isStored(line)) {
-        records.set(line.task, { fingerprint: line.fingerprint, outputs: line.outputs });
+      if (typeof head?.task !== "string") return damaged(`line ${n + 1} names no task`);
+      if (tab < 0) records.delete(head.task);
+      else if (isHead(head)) {
+        records.set(head.task, {
+          fingerprint: head.fingerprint,
+          outputs: head.outputs,
+          parts: line.slice(tab + 1),
+        });
       } else return damaged(`line ${n + 1} is not a task record`);
     }
     return new StateLog(path, records, lines.length, unfinished);
@@ -145,145 +133,81 @@ export class StateLog {
   /** The last successful run of task `name`, if one is recorded. */
   get(name: string): TaskRecord | undefined {
     const stored = this.#records.get(name);
-    return stored && this.#recordOf(name, stored);
+    return stored && recordOf(stored);
   }
 
   /** Records a successful run of task `name`, on disk at once. */
   set(name: string, record: TaskRecord): void {
     const { fingerprint, outputs, definition, inputs, dependencies } = record;
-    const stored = { fingerprint, outputs };
-    const parts = JSON.stringify({ definition, inputs, dependencies });
+    const stored = { fingerprint, outputs, parts: JSON.stringify({ definition, inputs, dependencies }) };
     this.#records.set(name, stored);
-    (this.#parts ?? this.#added).set(`${name}\n${fingerprint}`, parts);
-    this.#append(partsLineOf(name, fingerprint, parts), lineOf(name, stored));
+    this.#append(lineOf(name, stored));
   }
 
   /** Forgets task `name` (it failed, so whatever it left is not known to be good), on disk at once. */
   delete(name: string): void {
     if (!this.#records.delete(name)) return;
-    this.#append(undefined, JSON.stringify({ task: name }));
+    this.#append(JSON.stringify({ task: name }));
   }
 
-  /** Closes the files, rewriting them first when they have grown to several times what they hold. */
+  /** Closes the file, rewriting it first when it has grown to several times what it holds. */
   close(): void {
     if (this.#lines > GROWTH * this.#records.size + 64) this.#writeAll();
-    this.#closeFiles();
-  }
-
-  #closeFiles(): void {
     if (this.#fd !== undefined) closeSync(this.#fd);
-    if (this.#partsFd !== undefined) closeSync(this.#partsFd);
-    this.#fd = this.#partsFd = undefined;
+    this.#fd = undefined;
   }
 
-  /** Appends `parts` to the parts file, then `line` to the log: a record's line never comes first. */
-  #append(parts: string | undefined, line: string): void {
+  #append(line: string): void {
     if (this.#rewrite) this.#writeAll();
-    if (parts !== undefined) {
-      this.#partsFd ??= openSync(this.#partsPath, "a");
-      writeSync(this.#partsFd, parts + "\n");
-    }
     this.#fd ??= openSync(this.#path, "a");
     // One write per line: a crash can cut the line, never interleave it with another.
     writeSync(this.#fd, line + "\n");
     this.#lines++;
   }
 
-  /** Writes every live record (parts first) to temporary files and renames them over the files. */
+  /** Writes every live record to a temporary file and renames it over the log. */
   #writeAll(): void {
-    const parts = this.#allParts();
-    this.#closeFiles();
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
     let text = HEADER + "\n";
-    let partsText = PARTS_HEADER + "\n";
-    for (const [task, stored] of this.#records) {
-      text += lineOf(task, stored) + "\n";
-      const part = parts.get(`${task}\n${stored.fingerprint}`);
-      if (part !== undefined) partsText += partsLineOf(task, stored.fingerprint, part) + "\n";
-    }
-    writeAtomically(this.#partsPath, partsText);
-    writeAtomically(this.#path, text);
+    for (const [task, stored] of this.#records) text += lineOf(task, stored) + "\n";
+    const temporary = `${this.#path}.${process.pid}.tmp`;
+    writeFileSync(temporary, text);
+    renameSync(temporary, this.#path);
     this.#lines = this.#records.size + 1;
     this.#rewrite = false;
   }
+}
 
-  /** The parts file's entries (read now if not yet) with those added since. */
-  #allParts(): Map<string, string> {
-    if (this.#parts) return this.#parts;
-    const parts = new Map<string, string>();
-    let text = "";
+function isHead(value: { fingerprint?: unknown; outputs?: unknown }): value is Stored & { task: string } {
+  return typeof value.fingerprint === "string" && typeof value.outputs === "object" && value.outputs !== null;
+}
+
+function lineOf(task: string, { fingerprint, outputs, parts }: Stored): string {
+  return JSON.stringify({ task, fingerprint, outputs }) + "\t" + parts;
+}
+
+/** The record, its parts parsed on first use (a damaged part reads as empty: only messages use them). */
+function recordOf(stored: Stored): TaskRecord {
+  let parts: Pick<TaskRecord, "definition" | "inputs" | "dependencies"> | undefined;
+  const load = () => {
     try {
-      text = readFileSync(this.#partsPath, "utf8");
-    } catch { /* no parts: the reasons say less */ }
-    const lines = text.split("\n");
-    // An unfinished last line, a foreign file or a damaged line only take parts away.
-    lines.pop();
-    if (lines[0] === PARTS_HEADER) {
-      for (let n = 1; n < lines.length; n++) {
-        const tab = lines[n].indexOf("\t");
-        try {
-          const head = JSON.parse(lines[n].slice(0, tab));
-          if (tab > 0 && typeof head?.task === "string" && typeof head.fingerprint === "string") {
-            parts.set(`${head.task}\n${head.fingerprint}`, lines[n].slice(tab + 1));
-          }
-        } catch { /* not a part */ }
-      }
-    }
-    for (const [key, part] of this.#added) parts.set(key, part);
-    this.#added.clear();
-    return this.#parts = parts;
-  }
-
-  /** The record, its parts read on first use (missing or damaged parts read as empty: only messages use them). */
-  #recordOf(name: string, stored: Stored): TaskRecord {
-    let parts: Pick<TaskRecord, "definition" | "inputs" | "dependencies"> | undefined;
-    const load = () => {
-      if (parts) return parts;
-      try {
-        const read = JSON.parse(this.#allParts().get(`${name}\n${stored.fingerprint}`) ?? "null");
-        if (isParts(read)) parts = read;
-      } catch { /* below */ }
-      return parts ??= { definition: {} as TaskRecord["definition"], inputs: {}, dependencies: {} };
-    };
-    return {
-      fingerprint: stored.fingerprint,
-      outputs: stored.outputs,
-      get definition() {
-        return load().definition;
-      },
-      get inputs() {
-        return load().inputs;
-      },
-      get dependencies() {
-        return load().dependencies;
-      },
-    };
-  }
-}
-
-function isStored(value: { fingerprint?: unknown; outputs?: unknown }): value is Stored & { task: string } {
-  return typeof value.fingerprint === "string" && typeof value.outputs === "object" &&
-    value.outputs !== null &&
-    !Array.isArray(value.outputs) && Object.values(value.outputs).every((hash) => typeof hash === "string");
-}
-
-function isParts(value: unknown): value is Pick<TaskRecord, "definition" | "inputs" | "dependencies"> {
-  const parts = value as Record<string, unknown> | null;
-  return typeof parts?.definition === "object" && parts.definition !== null &&
-    typeof parts.inputs === "object" && parts.inputs !== null &&
-    typeof parts.dependencies === "object" && parts.dependencies !== null;
-}
-
-function lineOf(task: string, { fingerprint, outputs }: Stored): string {
-  return JSON.stringify({ task, fingerprint, outputs });
-}
-
-function partsLineOf(task: string, fingerprint: string, parts: string): string {
-  return JSON.stringify({ task, fingerprint }) + "\t" + parts;
-}
-
-/** Writes `text` to a temporary file beside `path`, then renames it over `path`. */
-function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
+      parts ??= JSON.parse(stored.parts);
+    } catch { /* below */ }
+    parts ??= { definition: {} as TaskRecord["definition"], inputs: {}, dependencies: {} };
+    return parts!;
+  };
+  return {
+    fingerprint: stored.fingerprint,
+    outputs: stored.outputs,
+    get definition() {
+      return load().definition;
+    },
+    get inputs() {
+      return load().inputs;
+    },
+    get dependencies() {
+      return load().dependencies;
+    },
+  };
 }

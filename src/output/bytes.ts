@@ -25,20 +25,6 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * `bytes` in a buffer of their own when they are a small view of a larger one (a pipe read into a
- * 64 KiB buffer, a slice of Node's pool), so that holding them holds only their own size.
- *
- * @example
- * ```ts
- * import { compact } from "./bytes.ts";
- * compact(new Uint8Array(65536).subarray(0, 10)).buffer.byteLength; // 10
- * ```
- */
-export function compact(bytes: Uint8Array): Uint8Array {
-  return bytes.length * 2 < bytes.buffer.byteLength ? bytes.slice() : bytes;
-}
-
-/**
  * `bytes` with `prefix` in front of every line: after each newline but a final one, and at the
  * start when `atLineStart`. The task's own bytes are kept as they are, whatever their encoding.
  *

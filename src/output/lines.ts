@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { compact } from "./bytes.ts";
 
 /**
  * Holds the unfinished last line of a byte stream.
@@ -25,13 +24,13 @@ export class LineSplitter {
   push(chunk: Uint8Array): Uint8Array | undefined {
     const newline = chunk.lastIndexOf(10);
     if (newline < 0) {
-      this.#pending.push(compact(chunk));
+      this.#pending.push(chunk);
       this.#pendingBytes += chunk.length;
       return undefined;
     }
     const whole = this.#take(chunk.subarray(0, newline + 1));
     if (newline + 1 < chunk.length) {
-      this.#pending.push(compact(chunk.subarray(newline + 1)));
+      this.#pending.push(chunk.subarray(newline + 1));
       this.#pendingBytes = chunk.length - newline - 1;
     }
     return whole;

@@ -6,19 +6,8 @@
  */
 import type { TaskStatus } from "../events.ts";
 
-/** When to colour: a `--color` choice. */
-export type ColorMode = (typeof COLOR_MODES)[number];
-
-/**
- * Every {@linkcode ColorMode}, the default first: the choices of `--color`.
- *
- * @example
- * ```ts
- * import { COLOR_MODES } from "./colors.ts";
- * console.log(COLOR_MODES.join(", ")); // auto, always, never
- * ```
- */
-export const COLOR_MODES = ["auto", "always", "never"] as const;
+/** `--color` choices. */
+export type ColorMode = "auto" | "always" | "never";
 
 /**
  * Whether to colour a stream: `always`/`never` win; under `auto`, a non-empty `NO_COLOR` turns

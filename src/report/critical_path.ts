@@ -17,7 +17,7 @@ const MAX_STEPS = 10;
  *
  * @example
  * ```ts
- * import type { TaskSpan } from "@dagrun/dagrun/reporters";
+ * import type { TaskSpan } from "./critical_path.ts";
  * const span: TaskSpan = { name: "build", startMs: 10, endMs: 1010, durationMs: 1000 };
  * ```
  */
@@ -37,7 +37,7 @@ export interface TaskSpan {
  *
  * @example
  * ```ts
- * import type { PathStep } from "@dagrun/dagrun/reporters";
+ * import type { PathStep } from "./critical_path.ts";
  * const step: PathStep = { name: "build", startMs: 10, endMs: 1010, durationMs: 1000, waitMs: 10 };
  * ```
  */
@@ -51,7 +51,7 @@ export interface PathStep extends TaskSpan {
  *
  * @example
  * ```ts
- * import type { RunTimings } from "@dagrun/dagrun/reporters";
+ * import type { RunTimings } from "./critical_path.ts";
  * const t: RunTimings = { endMs: 5, path: [], tasks: [] };
  * ```
  */
@@ -69,7 +69,7 @@ export interface RunTimings {
  *
  * @example
  * ```ts
- * import type { TaskTiming } from "@dagrun/dagrun/reporters";
+ * import type { TaskTiming } from "./critical_path.ts";
  * const t: TaskTiming = { name: "lint", startMs: 0, endMs: 300, durationMs: 300, slackMs: 1200 };
  * ```
  */
@@ -92,8 +92,8 @@ export interface TaskTiming extends TaskSpan {
  * tasks, the slack of each costs about a second per million. Default: `slack: true`.
  * @example
  * ```ts
- * import { run, TaskGraph } from "@dagrun/dagrun";
- * import { analyzeTimings } from "@dagrun/dagrun/reporters";
+ * import { run, TaskGraph } from "../../mod.ts";
+ * import { analyzeTimings } from "./critical_path.ts";
  * const graph = TaskGraph.from([
  *   { name: "a", type: "exec", arguments: "sleep 0.1" },
  *   { name: "b", type: "exec", arguments: "true", dependencies: ["a"] },
@@ -169,7 +169,7 @@ export function analyzeTimings(
  *
  * @example
  * ```ts
- * import { formatTimings } from "@dagrun/dagrun/reporters";
+ * import { formatTimings } from "./critical_path.ts";
  * console.log(formatTimings({
  *   endMs: 1500,
  *   path: [{ name: "a", startMs: 0, endMs: 1500, durationMs: 1500, waitMs: 0 }],
@@ -179,9 +179,9 @@ export function analyzeTimings(
  */
 export function formatTimings(
   t: RunTimings,
-  options: { timings?: boolean; color?: boolean } = {},
+  options: { timings?: boolean; colors?: Colors } = {},
 ): string {
-  const colors = new Colors(options.color ?? false);
+  const colors = options.colors ?? new Colors(false);
   const width = nameWidth(t.path);
   const total = t.path.reduce((sum, s) => sum + s.durationMs, 0);
   const lines = [

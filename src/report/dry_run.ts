@@ -35,9 +35,9 @@ export class DryRunReporter {
    * Makes a reporter writing through `options.write`; `options.why` says why a task would run
    * (from `Freshness.reason`), shown after it.
    */
-  constructor(options: { write: Write; color?: boolean; why?: (index: number) => string | undefined }) {
+  constructor(options: { write: Write; colors?: Colors; why?: (index: number) => string | undefined }) {
     this.#write = options.write;
-    this.#colors = new Colors(options.color ?? false);
+    this.#colors = options.colors ?? new Colors(false);
     this.#why = options.why;
   }
 

@@ -6,17 +6,7 @@
  * @module
  */
 
-/**
- * Where the reporter writes; each call must reach its stream whole, in order.
- *
- * @example
- * ```ts
- * import process from "node:process";
- * import { TextReporter, type Write } from "@dagrun/dagrun/reporters";
- * const write: Write = (stream, data) => void process[stream].write(data);
- * const reporter = new TextReporter({ write });
- * ```
- */
+/** Where the reporter writes; each call must reach its stream whole, in order. */
 export type Write = (stream: "stdout" | "stderr", data: string | Uint8Array) => void;
 
 /**

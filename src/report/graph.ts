@@ -1,6 +1,6 @@
 /**
  * The dependency graph as Graphviz DOT or Mermaid text: an arrow from each task to each task it
- * depends on (the direction of `dependencies`), nodes filled by status when a finished run's
+ * depends on (as in the assignment's picture), nodes filled by status when a finished run's
  * statuses are given.
  *
  * @module
@@ -8,34 +8,10 @@
 import type { TaskStatus } from "../events.ts";
 import type { TaskGraph } from "../graph.ts";
 
-/**
- * Graph export formats.
- *
- * @example
- * ```ts
- * import { TaskGraph } from "@dagrun/dagrun";
- * import { formatGraph, type GraphFormat } from "@dagrun/dagrun/reporters";
- * const format: GraphFormat = "mermaid";
- * console.log(formatGraph(TaskGraph.from([{ name: "a", type: "exec", arguments: "true" }]), { format }));
- * ```
- */
-export type GraphFormat = (typeof GRAPH_FORMATS)[number];
+/** Graph export formats. */
+export type GraphFormat = "dot" | "mermaid";
 
-/**
- * Every {@linkcode GraphFormat}, the default first: the choices of `dagrun graph --format`.
- *
- * @example
- * ```ts
- * import { GRAPH_FORMATS } from "@dagrun/dagrun/reporters";
- * console.log(GRAPH_FORMATS.join(", ")); // dot, mermaid
- * ```
- */
-export const GRAPH_FORMATS = ["dot", "mermaid"] as const;
-
-/**
- * Fill colours by status: green ok and red failed, as in the terminal report; skipped is grey, a task
- * that did not run (the terminal report shows skipped in yellow).
- */
+/** Fill colours by status: the same green, red and grey as the terminal report. */
 const FILL: Record<TaskStatus, string> = { ok: "#b7e4b7", failed: "#f4a6a6", skipped: "#d9d9d9" };
 
 /**
@@ -43,7 +19,7 @@ const FILL: Record<TaskStatus, string> = { ok: "#b7e4b7", failed: "#f4a6a6", ski
  *
  * @example
  * ```ts
- * import type { GraphOptions } from "@dagrun/dagrun/reporters";
+ * import type { GraphOptions } from "./graph.ts";
  * const options: GraphOptions = { format: "mermaid", status: new Map([["build", "ok"]]) };
  * ```
  */
@@ -59,8 +35,8 @@ export interface GraphOptions {
  *
  * @example
  * ```ts
- * import { TaskGraph } from "@dagrun/dagrun";
- * import { formatGraph } from "@dagrun/dagrun/reporters";
+ * import { TaskGraph } from "../graph.ts";
+ * import { formatGraph } from "./graph.ts";
  * const graph = TaskGraph.from([
  *   { name: "a", type: "exec", arguments: "true" },
  *   { name: "b", type: "exec", arguments: "true", dependencies: ["a"] },

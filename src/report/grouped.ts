@@ -10,7 +10,6 @@ import { concatBytes } from "../output/bytes.ts";
 interface Held {
   stdout: Uint8Array[];
   stderr: Uint8Array[];
-  bytes: number;
 }
 
 /**
@@ -31,17 +30,8 @@ export class OutputGroups {
   /** Holds a chunk of task `index`'s output. */
   add(index: number, stream: "stdout" | "stderr", data: Uint8Array): void {
     let held = this.#held.get(index);
-    if (!held) this.#held.set(index, held = { stdout: [], stderr: [], bytes: 0 });
+    if (!held) this.#held.set(index, held = { stdout: [], stderr: [] });
     held[stream].push(data);
-    held.bytes += data.length;
-  }
-
-  /** The index of the task with the most output held, if any. */
-  largest(): number | undefined {
-    let most = 0;
-    let index: number | undefined;
-    for (const [i, held] of this.#held) if (held.bytes > most) [most, index] = [held.bytes, i];
-    return index;
   }
 
   /** Task `index`'s output so far, each stream joined (absent when empty), and forgets it. */

@@ -16,8 +16,8 @@ import type { RunReport, TaskReport } from "../events.ts";
  *
  * @example
  * ```ts
- * import { run } from "@dagrun/dagrun";
- * import { writeJsonReport } from "@dagrun/dagrun/reporters";
+ * import { run } from "../../mod.ts";
+ * import { writeJsonReport } from "./json.ts";
  * await writeJsonReport("report.json", await run([{ name: "a", type: "eval", arguments: "" }]));
  * ```
  */

@@ -28,8 +28,7 @@ const MAX_LEVELS = 30;
  * console.log(formatPlan(graph, planOf(graph)));
  * ```
  */
-export function formatPlan(graph: TaskGraph, plan: Plan, options: { color?: boolean } = {}): string {
-  const colors = new Colors(options.color ?? false);
+export function formatPlan(graph: TaskGraph, plan: Plan, colors: Colors = new Colors(false)): string {
   const lines = [
     `${count(graph.size, "task")}, ${count(graph.edgeCount, "dependency", "dependencies")}, ` +
     count(plan.levels.length, "level"),

@@ -24,7 +24,7 @@ const CLEAR = "\r\x1b[K";
  *
  * @example
  * ```ts
- * import type { StatusLineOptions } from "@dagrun/dagrun/reporters";
+ * import type { StatusLineOptions } from "./status.ts";
  * const options: StatusLineOptions = { write: (_s, d) => console.log(d), total: 40, columns: () => 80 };
  * ```
  */
@@ -37,8 +37,8 @@ export interface StatusLineOptions {
   columns?: () => number | undefined;
   /** Whether stdout is the same terminal, so that writes to it clear the line too. Default: true. */
   stdoutIsTerminal?: boolean;
-  /** Colour the failed count with ANSI escape codes. Default: false. */
-  color?: boolean;
+  /** Colours for the failed count. Default: none. */
+  colors?: Colors;
   /** How often the elapsed time is redrawn, in ms. Default: 100. */
   intervalMs?: number;
 }
@@ -49,8 +49,9 @@ export interface StatusLineOptions {
  * @example
  * ```ts
  * import process from "node:process";
- * import { run } from "@dagrun/dagrun";
- * import { StatusLine, TextReporter } from "@dagrun/dagrun/reporters";
+ * import { run } from "../../mod.ts";
+ * import { StatusLine } from "./status.ts";
+ * import { TextReporter } from "./text.ts";
  * const write = (s: "stdout" | "stderr", d: string | Uint8Array) => void process[s].write(d);
  * const status = new StatusLine({ write, total: 1 });
  * const text = new TextReporter({ write: status.wrap(write) });
@@ -84,7 +85,7 @@ export class StatusLine {
     this.#total = options.total;
     this.#columns = options.columns ?? (() => 80);
     this.#stdoutIsTerminal = options.stdoutIsTerminal ?? true;
-    this.#colors = new Colors(options.color ?? false);
+    this.#colors = options.colors ?? new Colors(false);
     this.#timer = setInterval(() => this.#draw(), options.intervalMs ?? 100);
     this.#timer.unref();
   }

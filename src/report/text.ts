@@ -5,47 +5,25 @@
  * @module
  */
 import type { RunEvent, RunReport, TaskReport } from "../events.ts";
-import { compact, concatBytes, prefixLines } from "../output/bytes.ts";
+import { concatBytes, prefixLines } from "../output/bytes.ts";
 import { LineSplitter } from "../output/lines.ts";
 import { Colors } from "./colors.ts";
 import { count, formatDuration, nameWidth, type Write } from "./format.ts";
-import { HOLD_BYTES, OutputBudget, useBudget } from "../output/budget.ts";
-import type { Task } from "../task.ts";
 import { OutputGroups } from "./grouped.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 // Named apart: a local `Promise` would hide the global type from the docs of the exports.
 const { Promise: SafePromise, TextEncoder } = intrinsics;
 
-/**
- * How task output is shown.
- *
- * @example
- * ```ts
- * import { type OutputMode, TextReporter } from "@dagrun/dagrun/reporters";
- * const output: OutputMode = "grouped"; // each task's lines as one block when it ends
- * const reporter = new TextReporter({ write: (_s, d) => console.log(String(d).trimEnd()), output });
- * ```
- */
-export type OutputMode = (typeof OUTPUT_MODES)[number];
-
-/**
- * Every {@linkcode OutputMode}, the default first: the choices of `--output`.
- *
- * @example
- * ```ts
- * import { OUTPUT_MODES } from "@dagrun/dagrun/reporters";
- * console.log(OUTPUT_MODES.join(", ")); // prefixed, grouped, raw
- * ```
- */
-export const OUTPUT_MODES = ["prefixed", "grouped", "raw"] as const;
+/** How task output is shown. */
+export type OutputMode = "prefixed" | "grouped" | "raw";
 
 /**
  * Options of {@linkcode TextReporter}.
  *
  * @example
  * ```ts
- * import type { TextReporterOptions } from "@dagrun/dagrun/reporters";
+ * import type { TextReporterOptions } from "./text.ts";
  * const options: TextReporterOptions = { write: (_stream, data) => console.log(data), output: "raw" };
  * ```
  */
@@ -58,28 +36,30 @@ export interface TextReporterOptions {
    * they are. Default: `prefixed`.
    */
   output?: OutputMode;
-  /** Colour task names and statuses with ANSI escape codes (for a terminal). Default: false. */
-  color?: boolean;
+  /** Colours for task names and statuses. Default: none. */
+  colors?: Colors;
 }
 
 /** The streams task output and dagrun's own text go to. */
 type Stream = "stdout" | "stderr";
 
-const STREAMS = ["stdout", "stderr"] as const;
-const other = (stream: Stream): Stream => stream === "stdout" ? "stderr" : "stdout";
-
 /**
- * An unfinished line longer than this is not held whole: its task takes the output, and the line
- * goes out as it comes, until its newline (see "Lines are never split" in docs/cli.md).
+ * An unfinished line longer than this is not held whole: its task takes the stream, and the line
+ * goes out as it comes, until its newline (see "Lines are never split" in the README).
  */
 export const LINE_HOLD_BYTES = 64 * 1024;
+
+/**
+ * Grouped output held at once, all tasks together. Past it, the task that adds more takes both
+ * streams: its block so far is written and the rest of it goes out as it comes, until it ends.
+ */
+export const GROUPED_HOLD_BYTES = 8 * 1024 * 1024;
 
 const encoder = new TextEncoder();
 const NEWLINE = new Uint8Array([10]);
 
 /** One task's unfinished lines. */
 interface TaskLines {
-  task: Task;
   prefix: Uint8Array;
   stdout?: LineSplitter;
   stderr?: LineSplitter;
@@ -90,17 +70,14 @@ interface TaskLines {
  *
  * A line of task output is never mixed with anything else. Lines up to {@linkcode LINE_HOLD_BYTES}
  * are held until their newline and written with one write. A longer one makes its task the owner
- * of the output until the newline: its bytes go out as they come, and everything else (other
- * tasks' output, `Started:`/`Ended :` lines) waits. So does it when the output held over all tasks
- * (unfinished lines, output waiting for its turn, grouped blocks) reaches the budget
- * ({@linkcode HOLD_BYTES}): the task holding the most takes the output, and the pipes of every
- * other task are not read until the held output is down to half. `handle` returns a promise for
- * an output event that has to wait, so that the task's pipe is not read until it may go on.
+ * of that stream until the newline: its bytes go out as they come, and everything else for that
+ * stream (other tasks' output, `Started:`/`Ended :` lines) waits. `handle` returns a promise for an
+ * output event that has to wait, so that the task's pipe is not read until it may go on.
  *
  * @example
  * ```ts
- * import { run } from "@dagrun/dagrun";
- * import { TextReporter } from "@dagrun/dagrun/reporters";
+ * import { run } from "../../mod.ts";
+ * import { TextReporter } from "./text.ts";
  * const reporter = new TextReporter({ write: (_s, d) => console.log(String(d).trimEnd()) });
  * const report = await run([{ name: "a", type: "exec", arguments: "echo hi" }], { onEvent: (e) => reporter.handle(e) });
  * reporter.finish(report);
@@ -111,37 +88,32 @@ export class TextReporter {
   readonly #raw: boolean;
   readonly #groups?: OutputGroups;
   readonly #colors: Colors;
-  readonly #budget: OutputBudget;
   /** Unfinished lines, by task index. */
   readonly #lines = new Map<number, TaskLines>();
-  /** Tasks whose output is held, by index, for the blocks still held at `finish`. */
-  readonly #held = new Map<number, Task>();
-  /** The task that owns the output (mid-line, or its grouped block), if any. */
-  #owner: number | undefined;
+  /** Names of tasks whose output is held, by index, for the blocks still held at `finish`. */
+  readonly #names = new Map<number, string>();
+  /** The task that owns each stream (mid-line, or its grouped block), if any. */
+  readonly #owner: Record<Stream, number | undefined> = { stdout: undefined, stderr: undefined };
   /** Whether the owner's last byte on each stream was not a newline. */
   readonly #midLine: Record<Stream, boolean> = { stdout: false, stderr: false };
-  /** What waits for the output to be free, in order. */
-  #queue: (() => void)[] = [];
-  /** Grouped: the tasks waiting for the owner's block to end. */
+  /** What waits for each stream to be free, in order. */
+  readonly #queue: Record<Stream, (() => void)[]> = { stdout: [], stderr: [] };
+  /** Grouped: bytes held over all tasks, and the tasks waiting for the owner's block to end. */
+  #held = 0;
   readonly #heldWaiters: (() => void)[] = [];
-  /** Set by `finish`: what is left goes out in order, nobody takes the output any more. */
-  #finished = false;
 
   /** Makes a reporter that writes through `options.write`. */
   constructor(options: TextReporterOptions) {
     this.#write = options.write;
     this.#raw = options.output === "raw";
     if (options.output === "grouped") this.#groups = new OutputGroups();
-    this.#colors = new Colors(options.color ?? false);
-    this.#budget = new OutputBudget(HOLD_BYTES);
+    this.#colors = options.colors ?? new Colors(false);
   }
 
   /** Shows one event; for an output event that must wait, returns when the task may go on. */
   handle(event: RunEvent): void | Promise<void> {
     switch (event.type) {
       case "started":
-        // The task's pipes obey this reporter's budget.
-        useBudget(event.task, this.#budget);
         return this.#put(
           "stdout",
           `Started: ${this.#colors.task(event.task.name)}${
@@ -151,15 +123,15 @@ export class TextReporter {
       case "retry":
         return this.#ended(
           event.index,
-          event.task,
+          event.task.name,
           `Failed : ${this.#colors.task(event.task.name)} (attempt ${event.attempt}/${event.attempts}: ` +
             `${event.error}), retrying in ${formatDuration(event.delayMs)}\n`,
         );
       case "output":
-        if (this.#groups) return this.#hold(event.index, event.task, event.stream, event.data);
-        return this.#output(event.index, event.task, event.stream, event.data);
+        if (this.#groups) return this.#hold(event.index, event.task.name, event.stream, event.data);
+        return this.#output(event.index, event.task.name, event.stream, event.data);
       case "ended":
-        return this.#ended(event.index, event.task, `Ended : ${this.#colors.task(event.task.name)}\n`);
+        return this.#ended(event.index, event.task.name, `Ended : ${this.#colors.task(event.task.name)}\n`);
       case "up-to-date":
         return this.#put("stdout", `Up to date: ${this.#colors.task(event.task.name)}\n`);
       case "error":
@@ -169,191 +141,134 @@ export class TextReporter {
 
   /** Writes what is left of unfinished lines and held blocks, then the report. */
   finish(report: RunReport): void {
-    // Every task has ended, so the owner has let go; this only makes sure nothing stays queued.
-    this.#finished = true;
-    this.#release();
+    // Every task has ended, so every owner has let go; this only makes sure nothing stays queued.
+    for (const stream of ["stdout", "stderr"] as const) this.#release(stream);
     for (const resume of this.#heldWaiters.splice(0)) resume();
     for (const index of [...this.#lines.keys()]) this.#flush(index);
-    for (const index of this.#groups?.pending() ?? []) this.#block(index, this.#held.get(index)!, "");
+    for (const index of this.#groups?.pending() ?? []) this.#block(index, this.#names.get(index)!, "");
     for (const chunk of reportChunks(report, this.#colors)) this.#write("stdout", chunk);
   }
 
-  /** Writes `data` now if the output is free, else once it is. */
+  /** Writes `data` now if `stream` is free, else once it is. */
   #put(stream: Stream, data: string | Uint8Array): void {
-    this.#when(undefined, () => this.#write(stream, data));
+    if (this.#busy(stream, undefined)) this.#queue[stream].push(() => this.#write(stream, data));
+    else this.#write(stream, data);
   }
 
-  /** Whether the output is taken by a task other than `index`, or, when free, others wait for it. */
-  #busy(index: number | undefined): boolean {
-    return this.#owner === undefined ? this.#queue.length > 0 : this.#owner !== index;
+  /** Whether `stream` is taken by a task other than `index`, or, when free, others wait for it. */
+  #busy(stream: Stream, index: number | undefined): boolean {
+    const owner = this.#owner[stream];
+    return owner === undefined ? this.#queue[stream].length > 0 : owner !== index;
   }
 
-  /** Runs `action` now if the output is free for task `index`, else once it is. */
-  #when(index: number | undefined, action: () => void): void {
-    if (this.#busy(index)) this.#queue.push(action);
-    else action();
+  /** Runs `action` when `stream` is free; a promise when it had to wait, settled once it ran. */
+  #when(stream: Stream, index: number, action: () => void | Promise<void>): void | Promise<void> {
+    if (!this.#busy(stream, index)) return action();
+    return new SafePromise<void>((resolve) => this.#queue[stream].push(() => resolve(action())));
   }
 
-  /** `index` takes the output: what it holds of unfinished lines goes out, the rest as it comes. */
-  #take(index: number, lines: TaskLines): void {
-    this.#owner = index;
-    this.#budget.exempt(lines.task);
-    for (const stream of STREAMS) {
-      const start = lines[stream]?.flush();
-      if (!start) continue;
-      this.#budget.remove(start.length);
-      this.#midLine[stream] = true;
-      this.#write(stream, this.#raw ? start : prefixLines(lines.prefix, start, true));
-    }
+  /** Lets go of `stream` and runs what waited for it, until one of them takes it again. */
+  #release(stream: Stream): void {
+    this.#owner[stream] = undefined;
+    this.#midLine[stream] = false;
+    const queue = this.#queue[stream];
+    while (queue.length && this.#owner[stream] === undefined) queue.shift()!();
   }
 
-  /** Lets go of the output and runs what waited for it, until one of them takes it again. */
-  #release(): void {
-    this.#owner = undefined;
-    this.#midLine.stdout = this.#midLine.stderr = false;
-    this.#budget.exempt(undefined);
-    for (const resume of this.#heldWaiters.splice(0)) resume();
-    while (this.#queue.length && this.#owner === undefined) this.#queue.shift()!();
-    this.#settle();
-  }
-
-  /**
-   * While the budget is spent, someone must hold the output, or nothing would be freed (every
-   * other pipe waits): the task holding the most takes it.
-   */
-  #settle(): void {
-    if (this.#owner !== undefined || !this.#budget.spent || this.#queue.length || this.#finished) return;
-    if (this.#groups) {
-      const index = this.#groups.largest();
-      if (index !== undefined) this.#takeBlock(index, this.#held.get(index)!);
-      return;
-    }
-    let most = 0;
-    let holder: number | undefined;
-    for (const [index, lines] of this.#lines) {
-      const bytes = (lines.stdout?.pending ?? 0) + (lines.stderr?.pending ?? 0);
-      if (bytes > most) [most, holder] = [bytes, index];
-    }
-    if (holder !== undefined) this.#take(holder, this.#lines.get(holder)!);
-  }
-
-  /** Counts a change in the bytes held. */
-  #heldChanged(bytes: number): void {
-    if (bytes > 0) this.#budget.add(bytes);
-    else if (bytes < 0) this.#budget.remove(-bytes);
-  }
-
-  #linesOf(index: number, task: Task): TaskLines {
+  #linesOf(index: number, name: string): TaskLines {
     let lines = this.#lines.get(index);
-    if (!lines) this.#lines.set(index, lines = { task, prefix: encoder.encode(this.#prefix(task.name)) });
+    if (!lines) this.#lines.set(index, lines = { prefix: encoder.encode(this.#prefix(name)) });
     return lines;
   }
 
-  /** Prefixed and raw output: whole lines at once, a line too long to hold with the output taken. */
-  #output(index: number, task: Task, stream: Stream, data: Uint8Array): void | Promise<void> {
-    if (this.#busy(index)) {
-      // Held while it waits its turn: its pipe is not read meanwhile.
-      const waiting = compact(data);
-      this.#budget.add(waiting.length);
-      return new SafePromise<void>((resolve) =>
-        this.#queue.push(() => {
-          this.#budget.remove(waiting.length);
-          resolve(this.#place(index, task, stream, waiting));
-        })
-      );
-    }
-    return this.#place(index, task, stream, data);
-  }
-
-  /** `#output` once it is this task's turn. */
-  #place(index: number, task: Task, stream: Stream, data: Uint8Array): void | Promise<void> {
-    const lines = this.#linesOf(index, task);
-    if (this.#owner === index && this.#midLine[stream]) {
-      const newline = data.indexOf(10);
-      if (newline < 0) return this.#write(stream, data);
-      this.#write(stream, data.subarray(0, newline + 1));
-      this.#midLine[stream] = false;
-      if (!this.#midLine[other(stream)]) this.#release();
-      const rest = data.subarray(newline + 1);
-      return rest.length ? this.#output(index, task, stream, rest) : undefined;
-    }
-    const splitter = lines[stream] ??= new LineSplitter();
-    const before = splitter.pending;
-    const whole = splitter.push(data);
-    this.#heldChanged(splitter.pending - before);
-    if (whole) this.#write(stream, this.#raw ? whole : prefixLines(lines.prefix, whole, true));
-    if (
-      this.#owner === undefined &&
-      (splitter.pending > LINE_HOLD_BYTES || (this.#budget.spent && splitter.pending))
-    ) {
-      this.#take(index, lines);
-    } else if (this.#owner === index && splitter.pending > LINE_HOLD_BYTES) {
-      // The owner (mid-line on the other stream) starts a long line here too.
-      const start = splitter.flush()!;
-      this.#budget.remove(start.length);
-      this.#midLine[stream] = true;
-      this.#write(stream, this.#raw ? start : prefixLines(lines.prefix, start, true));
-    } else this.#settle();
+  /** Prefixed and raw output: whole lines at once, a line too long to hold with its stream taken. */
+  #output(index: number, name: string, stream: Stream, data: Uint8Array): void | Promise<void> {
+    return this.#when(stream, index, () => {
+      const lines = this.#linesOf(index, name);
+      if (this.#owner[stream] === index) {
+        const newline = data.indexOf(10);
+        if (newline < 0) return this.#write(stream, data);
+        this.#write(stream, data.subarray(0, newline + 1));
+        this.#release(stream);
+        const rest = data.subarray(newline + 1);
+        return rest.length ? this.#output(index, name, stream, rest) : undefined;
+      }
+      const splitter = lines[stream] ??= new LineSplitter();
+      const whole = splitter.push(data);
+      if (whole) this.#write(stream, this.#raw ? whole : prefixLines(lines.prefix, whole, true));
+      if (splitter.pending > LINE_HOLD_BYTES) {
+        this.#owner[stream] = index;
+        this.#midLine[stream] = true;
+        const start = splitter.flush()!;
+        this.#write(stream, this.#raw ? start : prefixLines(lines.prefix, start, true));
+      }
+    });
   }
 
   /** Grouped output: held until the task ends, or written as it comes by the task that owns the block. */
-  #hold(index: number, task: Task, stream: Stream, data: Uint8Array): void | Promise<void> {
-    if (this.#owner === index) return this.#stream(index, task, stream, data);
-    this.#held.set(index, task);
-    const held = compact(data);
-    this.#groups!.add(index, stream, held);
-    this.#budget.add(held.length);
-    if (!this.#budget.spent) return;
-    if (!this.#busy(index)) return this.#takeBlock(index, task);
+  #hold(index: number, name: string, stream: Stream, data: Uint8Array): void | Promise<void> {
+    if (this.#owner.stdout === index) return this.#stream(index, name, stream, data);
+    this.#names.set(index, name);
+    this.#groups!.add(index, stream, data);
+    this.#held += data.length;
+    if (this.#held <= GROUPED_HOLD_BYTES) return;
+    if (this.#owner.stdout === undefined && !this.#busy("stdout", index)) {
+      // This task's block goes out now, and the rest of it as it comes.
+      this.#owner.stdout = this.#owner.stderr = index;
+      const held = this.#groups!.take(index)!;
+      this.#names.delete(index);
+      this.#held -= (held.stderr?.length ?? 0) + (held.stdout?.length ?? 0);
+      if (held.stderr) this.#stream(index, name, "stderr", held.stderr);
+      if (held.stdout) this.#stream(index, name, "stdout", held.stdout);
+      return;
+    }
     return new SafePromise((resolve) => this.#heldWaiters.push(resolve));
   }
 
-  /** Grouped: task `index` takes the output; its block so far goes out now, the rest as it comes. */
-  #takeBlock(index: number, task: Task): void {
-    this.#owner = index;
-    this.#budget.exempt(task);
-    const held = this.#groups!.take(index)!;
-    this.#held.delete(index);
-    this.#budget.remove((held.stderr?.length ?? 0) + (held.stdout?.length ?? 0));
-    if (held.stderr) this.#stream(index, task, "stderr", held.stderr);
-    if (held.stdout) this.#stream(index, task, "stdout", held.stdout);
-  }
-
-  /** Writes output of the task that owns the output, with its prefix at each line start. */
-  #stream(index: number, task: Task, stream: Stream, data: Uint8Array): void {
+  /** Writes output of the task that owns `stream`, with its prefix at each line start. */
+  #stream(index: number, name: string, stream: Stream, data: Uint8Array): void {
     if (!data.length) return;
-    const { prefix } = this.#linesOf(index, task);
+    const { prefix } = this.#linesOf(index, name);
     this.#write(stream, this.#raw ? data : prefixLines(prefix, data, !this.#midLine[stream]));
     this.#midLine[stream] = data[data.length - 1] !== 10;
   }
 
   /** The end of a task or of one of its attempts: its output so far, then the `line` saying so. */
-  #ended(index: number, task: Task, line: string): void {
+  #ended(index: number, name: string, line: string): void {
     if (this.#groups) {
-      if (this.#owner !== index) return this.#when(index, () => this.#block(index, task, line));
-      // The task whose block went out as it came: end its last lines, and let the others go on.
+      if (this.#owner.stdout !== index) {
+        this.#when("stdout", index, () => this.#block(index, name, line));
+        return;
+      }
+      // The task whose block went out as it came: end its last line, and let the others go on.
       for (const stream of ["stderr", "stdout"] as const) {
         if (this.#midLine[stream]) this.#write(stream, NEWLINE);
+        this.#midLine[stream] = false;
       }
       this.#write("stdout", line);
       this.#lines.delete(index);
-      return this.#release();
+      this.#owner.stderr = undefined;
+      this.#release("stderr");
+      this.#release("stdout");
+      for (const resume of this.#heldWaiters.splice(0)) resume();
+      return;
     }
-    for (const stream of STREAMS) this.#when(index, () => this.#flushStream(index, stream));
+    for (const stream of ["stdout", "stderr"] as const) {
+      this.#when(stream, index, () => this.#flushStream(index, stream));
+    }
     this.#put("stdout", line);
   }
 
   /** A task's held output as one write per stream, its stdout block ending with `after`. */
-  #block(index: number, task: Task, after: string): void {
-    this.#held.delete(index);
+  #block(index: number, name: string, after: string): void {
+    this.#names.delete(index);
     const held = this.#groups!.take(index);
-    this.#budget.remove((held?.stderr?.length ?? 0) + (held?.stdout?.length ?? 0));
-    const prefix = encoder.encode(this.#prefix(task.name));
+    this.#held -= (held?.stderr?.length ?? 0) + (held?.stdout?.length ?? 0);
+    const prefix = encoder.encode(this.#prefix(name));
     if (held?.stderr) this.#write("stderr", withNewline(prefixLines(prefix, held.stderr, true)));
     const out = held?.stdout ? withNewline(prefixLines(prefix, held.stdout, true)) : undefined;
     if (out && after) this.#write("stdout", concatBytes([out, encoder.encode(after)]));
     else if (out || after) this.#write("stdout", out ?? after);
-    this.#settle();
   }
 
   #prefix(name: string): string {
@@ -362,24 +277,20 @@ export class TextReporter {
 
   /** Writes what is left of a task's unfinished lines (ending them with a newline unless raw). */
   #flush(index: number): void {
-    for (const stream of STREAMS) this.#flushStream(index, stream);
+    for (const stream of ["stdout", "stderr"] as const) this.#flushStream(index, stream);
     this.#lines.delete(index);
   }
 
   #flushStream(index: number, stream: Stream): void {
     const lines = this.#lines.get(index);
-    if (this.#owner === index && this.#midLine[stream]) {
+    if (this.#owner[stream] === index) {
       if (!this.#raw) this.#write(stream, NEWLINE);
-      this.#midLine[stream] = false;
-      if (!this.#midLine[other(stream)]) this.#release();
+      this.#release(stream);
     }
     const rest = lines?.[stream]?.flush();
-    if (rest) {
-      this.#budget.remove(rest.length);
-      this.#write(stream, this.#raw ? rest : withNewline(prefixLines(lines!.prefix, rest, true)));
-    }
+    if (rest) this.#write(stream, this.#raw ? rest : withNewline(prefixLines(lines!.prefix, rest, true)));
     const idle = !lines?.stdout?.pending && !lines?.stderr?.pending;
-    if (idle && this.#owner !== index) this.#lines.delete(index);
+    if (idle && this.#owner.stdout !== index && this.#owner.stderr !== index) this.#lines.delete(index);
   }
 }
 
@@ -393,15 +304,15 @@ function withNewline(bytes: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { formatReport } from "@dagrun/dagrun/reporters";
+ * import { formatReport } from "./text.ts";
  * console.log(formatReport({ ok: true, interrupted: false, durationMs: 12, tasks: [
  *   { name: "a", type: "exec", status: "ok", startMs: 0, endMs: 12, durationMs: 12, exitCode: 0 },
  * ] }));
  * ```
  */
-export function formatReport(report: RunReport, options: { color?: boolean } = {}): string {
+export function formatReport(report: RunReport, colors: Colors = new Colors(false)): string {
   let text = "";
-  for (const chunk of reportChunks(report, new Colors(options.color ?? false))) text += chunk;
+  for (const chunk of reportChunks(report, colors)) text += chunk;
   return text;
 }
 

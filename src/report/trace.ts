@@ -12,7 +12,7 @@ import type { RunEvent, TaskReport } from "../events.ts";
  *
  * @example
  * ```ts
- * import type { TraceEvent } from "@dagrun/dagrun/reporters";
+ * import type { TraceEvent } from "./trace.ts";
  * const e: TraceEvent = {
  *   name: "build", cat: "exec", ph: "X", ts: 0, dur: 1500000, pid: 1, tid: 1,
  *   args: { status: "ok", exitCode: 0 },
@@ -52,8 +52,8 @@ export interface TraceEvent {
  *
  * @example
  * ```ts
- * import { run } from "@dagrun/dagrun";
- * import { TraceRecorder } from "@dagrun/dagrun/reporters";
+ * import { run } from "../../mod.ts";
+ * import { TraceRecorder } from "./trace.ts";
  * const recorder = new TraceRecorder();
  * await run([{ name: "a", type: "exec", arguments: "true" }], { onEvent: (e) => recorder.handle(e) });
  * console.log(JSON.stringify(recorder.trace()));

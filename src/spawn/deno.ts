@@ -29,7 +29,6 @@
  */
 import { directCommand } from "./direct.ts";
 import { shellCommand, type ShellExit, type ShellOptions, type ShellProcess } from "./types.ts";
-import type { ReadGate } from "../output/budget.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 const { Promise } = intrinsics;
@@ -83,8 +82,8 @@ export function spawnShell(command: string, options: ShellOptions): ShellProcess
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const closed = Promise.all([
-    pump(readers[0], options.onStdout, stopped, options.gate),
-    pump(readers[1], options.onStderr, stopped, options.gate),
+    pump(readers[0], options.onStdout, stopped),
+    pump(readers[1], options.onStderr, stopped),
   ]).then(() => {});
   const exit: Promise<ShellExit> = child.status.then((s) => ({
     code: s.signal ? null : s.code,
@@ -111,21 +110,14 @@ export function spawnShell(command: string, options: ShellOptions): ShellProcess
   };
 }
 
-/**
- * Reads until the end, waiting for the sink whenever it asks to (back-pressure) and for the gate
- * before each read, unless reading is stopped. A read waits for data once issued: when the gate
- * closes meanwhile, that one read still lands.
- */
+/** Reads until the end, waiting for the sink whenever it asks to (back-pressure) unless reading is stopped. */
 async function pump(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   sink: (c: Uint8Array) => unknown,
   stopped: Promise<void>,
-  gate: ReadGate | undefined,
 ) {
   try {
     for (;;) {
-      const closed = gate?.wait();
-      if (closed) await Promise.race([closed, stopped]);
       const { done, value } = await reader.read();
       if (done) return;
       const wait = sink(value);

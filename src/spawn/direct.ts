@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { mayExecute, pathKind } from "../runtime/fs.ts";
+import { accessSync, constants, statSync } from "node:fs";
 
 /** Words made only of characters no POSIX shell treats specially (spaces between them). */
 const PLAIN = /^[\w./:=,+%@-]+(?: [\w./:=,+%@-]+)*$/;
@@ -53,7 +53,11 @@ function lookup(name: string, path: string): string | undefined {
   for (const dir of path.split(":")) {
     if (!dir.startsWith("/")) continue;
     const file = `${dir}/${name}`;
-    if (pathKind(file) === "file" && mayExecute(file)) return file;
+    try {
+      if (!statSync(file).isFile()) continue;
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch { /* not here */ }
   }
   return undefined;
 }

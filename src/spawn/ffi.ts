@@ -262,21 +262,17 @@ function track(s: State, pid: number, outRead: number, errRead: number, options:
       stream.fd = -1;
       if (--open === 0) resolveClosed();
     };
-    /** Back-pressure: out of the epoll set until `wait` settles; the child blocks on a full pipe. */
-    const pause = (wait: Promise<unknown>) => {
-      s.poller.remove(stream.fd, stream.token);
-      stream.token = 0;
-      wait.then(() => {
-        if (stream.fd >= 0 && stream.token === 0) stream.token = s.poller.add(stream.fd, C.EPOLLIN, ready);
-      });
-    };
     const ready = () => {
-      const closed = options.gate?.wait();
-      if (closed) return pause(closed);
       const n = Number(fn.read(stream.fd, s.readBuf, READ_SIZE));
       if (n > 0) {
         const wait = sink(s.readBuf.slice(0, n));
-        if (wait instanceof Promise) pause(wait);
+        if (!(wait instanceof Promise)) return;
+        // Back-pressure: the sink is behind, so the child blocks on a full pipe until it catches up.
+        s.poller.remove(stream.fd, stream.token);
+        stream.token = 0;
+        wait.then(() => {
+          if (stream.fd >= 0 && stream.token === 0) stream.token = s.poller.add(stream.fd, C.EPOLLIN, ready);
+        });
       } else if (n === 0) end();
       else if (s.libc.errno() !== C.EAGAIN && s.libc.errno() !== C.EINTR) end();
     };

@@ -31,6 +31,7 @@ type Buf = Uint8Array;
 export interface LibcSymbols {
   posix_spawn(pid: Buf, path: Buf, actions: Buf, attr: Buf, argv: Buf, envp: unknown): number;
   posix_spawnattr_init(attr: Buf): number;
+  posix_spawnattr_destroy(attr: Buf): number;
   posix_spawnattr_setflags(attr: Buf, flags: number): number;
   posix_spawnattr_setsigmask(attr: Buf, set: Buf): number;
   posix_spawnattr_setsigdefault(attr: Buf, set: Buf): number;
@@ -47,7 +48,6 @@ export interface LibcSymbols {
   read(fd: number, buf: Buf, count: number | bigint): number | bigint;
   write(fd: number, buf: Buf, count: number | bigint): number | bigint;
   close(fd: number): number;
-  access(path: Buf, mode: number): number;
   waitpid(pid: number, status: Buf, options: number): number;
   /** `waitpid` on a blocking thread: only for a child whose pidfd could not be opened. */
   waitpid_blocking(pid: number, status: Buf, options: number): Promise<number>;
@@ -63,10 +63,10 @@ export interface LibcSymbols {
   environ: unknown;
 }
 
-/** What is bound: each symbol costs about half a millisecond of CPU at every start (`Deno.dlopen`). */
 const SYMBOLS = {
   posix_spawn: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "pointer"], result: "i32" },
   posix_spawnattr_init: { parameters: ["buffer"], result: "i32" },
+  posix_spawnattr_destroy: { parameters: ["buffer"], result: "i32" },
   posix_spawnattr_setflags: { parameters: ["buffer", "i16"], result: "i32" },
   posix_spawnattr_setsigmask: { parameters: ["buffer", "buffer"], result: "i32" },
   posix_spawnattr_setsigdefault: { parameters: ["buffer", "buffer"], result: "i32" },
@@ -84,7 +84,6 @@ const SYMBOLS = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
-  access: { parameters: ["buffer", "i32"], result: "i32" },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   waitpid_blocking: {
     name: "waitpid",

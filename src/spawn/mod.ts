@@ -7,6 +7,7 @@
  * @module
  */
 import { spawnShell as denoSpawn } from "./deno.ts";
+import { spawnShell as nodeSpawn } from "./node.ts";
 import type { ShellOptions, ShellProcess } from "./types.ts";
 import process from "node:process";
 
@@ -24,10 +25,7 @@ export interface SpawnChoice {
 }
 
 const isDeno = "Deno" in globalThis;
-// Only Node loads node.ts: on Deno, node:child_process alone costs about a third of an empty start.
-let current: (command: string, options: ShellOptions) => ShellProcess = isDeno
-  ? denoSpawn
-  : (await import("./node.ts")).spawnShell;
+let current: (command: string, options: ShellOptions) => ShellProcess = isDeno ? denoSpawn : nodeSpawn;
 let chosen: Promise<SpawnChoice> | undefined;
 
 /**

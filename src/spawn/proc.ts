@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { folderNames, readSmallTextSync } from "../runtime/fs.ts";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** One process's fields from `/proc/PID/stat` that dagrun reads. */
 export interface ProcStat {
@@ -29,11 +29,11 @@ export interface ProcStat {
  * ```
  */
 export function* processes(): Generator<ProcStat> {
-  for (const entry of folderNames("/proc")) {
+  for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
     try {
-      stat = readSmallTextSync(`/proc/${entry}/stat`);
+      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
     } catch {
       continue; // gone meanwhile
     }

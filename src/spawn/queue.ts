@@ -18,7 +18,6 @@
  */
 import { chooseSpawn, spawnShell } from "./mod.ts";
 import type { ShellOptions, ShellProcess } from "./types.ts";
-import { SlotQueue } from "../slot_queue.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 const { Promise, setInterval, clearInterval } = intrinsics;
@@ -39,7 +38,13 @@ export const GIVE_UP_MS = 10_000;
 /** How often the head of the queue tries again when no child exits to wake it, in ms. */
 const RETRY_MS = 50;
 
-/** How {@linkcode SpawnQueue} spawns and how long it waits; tests change them. */
+let live = 0;
+/** Most processes at once, learnt from the first refusal. */
+let cap = Infinity;
+const waiting: (() => void)[] = [];
+let retryTimer: ReturnType<typeof setInterval> | undefined;
+
+/** How {@linkcode startShell} spawns and how long it waits; tests change them. */
 export interface QueueOptions {
   /** Starts the shell. Default: this runtime's `spawnShell`. */
   spawn?: typeof spawnShell;
@@ -48,95 +53,49 @@ export interface QueueOptions {
 }
 
 /**
- * Starts shell commands, waiting while the system pushes back. A slot is a process of dagrun's
- * own (or a start under way); the cap is the slots' limit. Each run has its own queue (the exec
- * executor's run instance), so a cap learnt in one run is not the next run's.
+ * Starts `command` like `spawnShell`, waiting while the system pushes back. Resolves to
+ * `undefined` if `signal` is aborted first. Any other spawn error rejects, and so does a refusal
+ * that lasts {@linkcode GIVE_UP_MS} while none of dagrun's processes runs.
  *
  * @example
  * ```ts
- * import { SpawnQueue } from "./queue.ts";
- * const queue = new SpawnQueue();
- * const p = await queue.start("echo hi", { onStdout: () => {}, onStderr: () => {} }, new AbortController().signal);
+ * import { startShell } from "./queue.ts";
+ * const p = await startShell("echo hi", { onStdout: () => {}, onStderr: () => {} }, new AbortController().signal);
  * console.log((await p!.exit).code); // 0
  * ```
  */
-export class SpawnQueue {
-  readonly #slots = new SlotQueue();
-  readonly #spawn: typeof spawnShell | undefined;
-  readonly #giveUpMs: number;
-  /**
-   * dagrun's processes that run now. Not the slots in use: those also count starts under way, and
-   * on Node every start of a burst is under way when the first refusal arrives (a tick later), so
-   * a cap learnt from them would be no cap, and refused spawns would leak their pipes (see above).
-   */
-  #live = 0;
-  #retryTimer: ReturnType<typeof setInterval> | undefined;
-
-  /** A queue with no cap yet. */
-  constructor(options: QueueOptions = {}) {
-    this.#spawn = options.spawn;
-    this.#giveUpMs = options.giveUpMs ?? GIVE_UP_MS;
-  }
-
-  /** Most processes at once: `Infinity` until the first refusal sets it. */
-  get cap(): number {
-    return this.#slots.limit;
-  }
-
-  /**
-   * Starts `command` like `spawnShell`, waiting while the system pushes back. Resolves to
-   * `undefined` if `signal` is aborted first. Any other spawn error rejects, and so does a refusal
-   * that lasts {@linkcode GIVE_UP_MS} while none of dagrun's processes runs.
-   */
-  async start(
-    command: string,
-    options: ShellOptions,
-    signal: AbortSignal,
-  ): Promise<ShellProcess | undefined> {
-    if (!this.#spawn) await chooseSpawn();
-    const spawn = this.#spawn ?? spawnShell;
-    const slots = this.#slots;
-    if (!await this.#turn(slots.take(signal))) return undefined;
-    let alone: number | undefined;
-    for (;;) {
-      if (signal.aborted) return slots.release(), undefined;
-      const result = await trySpawn(spawn, command, options);
-      if (!(result instanceof Error)) {
-        this.#live++;
-        const release = () => {
-          this.#live--;
-          slots.release();
-        };
-        Promise.all([result.exit, result.closed]).then(release, release);
-        // There may be room for more: let the next waiter try too.
-        slots.wake();
-        return result;
-      }
-      const others = this.#live;
-      if (others === 0) {
-        // Refused with none of dagrun's processes running: none will end to make room.
-        alone ??= Date.now();
-        if (Date.now() - alone > this.#giveUpMs) {
-          slots.release();
-          throw result;
-        }
-      } else {
-        alone = undefined;
-      }
-      if (others > 0 && slots.limit === Infinity) slots.limit = Math.max(1, Math.floor(others * CAP_SHARE));
-      if (!await this.#turn(slots.retake(signal))) return undefined;
+export async function startShell(
+  command: string,
+  options: ShellOptions,
+  signal: AbortSignal,
+  queue: QueueOptions = {},
+): Promise<ShellProcess | undefined> {
+  if (!queue.spawn) await chooseSpawn();
+  const spawn = queue.spawn ?? spawnShell;
+  const giveUpMs = queue.giveUpMs ?? GIVE_UP_MS;
+  if ((waiting.length || live >= cap) && !await turn(signal, false)) return undefined;
+  let alone: number | undefined;
+  for (;;) {
+    if (signal.aborted) return wakeNext(), undefined;
+    const result = live < cap ? await trySpawn(spawn, command, options) : undefined;
+    if (result && !(result instanceof Error)) {
+      track(result);
+      // There may be room for more: let the next waiter try too.
+      wakeNext();
+      return result;
     }
-  }
-
-  /** Waits for `taking`; the head of the queue also tries again every {@linkcode RETRY_MS} meanwhile. */
-  async #turn(taking: Promise<boolean>): Promise<boolean> {
-    if (this.#slots.waiting > 0) this.#retryTimer ??= setInterval(() => this.#slots.wake(), RETRY_MS);
-    const taken = await taking;
-    if (this.#slots.waiting === 0) {
-      clearInterval(this.#retryTimer);
-      this.#retryTimer = undefined;
+    if (result && live === 0) {
+      // Refused with none of dagrun's processes running: none will end to make room.
+      alone ??= Date.now();
+      if (Date.now() - alone > giveUpMs) {
+        wakeNext();
+        throw result;
+      }
+    } else {
+      alone = undefined;
     }
-    return taken;
+    if (live > 0 && cap === Infinity) cap = Math.max(1, Math.floor(live * CAP_SHARE));
+    if (!await turn(signal, true)) return undefined;
   }
 }
 
@@ -161,4 +120,45 @@ async function trySpawn(
   const error = await proc.exit.then(() => undefined, (e: unknown) => e);
   if (PUSH_BACK.has((error as { code?: string })?.code ?? "")) return error as Error;
   throw error ?? new Error(`cannot start the shell for: ${command}`);
+}
+
+function track(proc: ShellProcess): void {
+  live++;
+  const release = () => {
+    live--;
+    wakeNext();
+  };
+  Promise.all([proc.exit, proc.closed]).then(release, release);
+}
+
+/** Waits for this caller's turn: `true` when it may try, `false` when `signal` was aborted. */
+function turn(signal: AbortSignal, front: boolean): Promise<boolean> {
+  return new Promise((resolve) => {
+    const go = () => {
+      signal.removeEventListener("abort", stop);
+      resolve(true);
+    };
+    const stop = () => {
+      const at = waiting.indexOf(go);
+      if (at >= 0) waiting.splice(at, 1);
+      if (!waiting.length) stopTimer();
+      resolve(false);
+    };
+    if (signal.aborted) return resolve(false);
+    signal.addEventListener("abort", stop, { once: true });
+    if (front) waiting.unshift(go);
+    else waiting.push(go);
+    retryTimer ??= setInterval(wakeNext, RETRY_MS);
+  });
+}
+
+function wakeNext(): void {
+  const next = waiting.shift();
+  if (!waiting.length) stopTimer();
+  next?.();
+}
+
+function stopTimer(): void {
+  clearInterval(retryTimer);
+  retryTimer = undefined;
 }

@@ -6,7 +6,7 @@
  * every child dagrun has left is such an adopted orphan (dagrun's own children, the tasks'
  * shells, have all been reaped by then): {@linkcode stopAdopted} stops them and their groups, as
  * leftover groups are stopped (SIGTERM, SIGKILL after the grace), and reaps them. Elsewhere (Node,
- * macOS, no FFI permission) nothing changes: such processes are not contained (see "Interrupting" in docs/cli.md).
+ * macOS, no FFI permission) nothing changes: such processes are not contained (see the README).
  *
  * @module
  */

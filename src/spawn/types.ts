@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { ReadGate } from "../output/budget.ts";
 
 /**
  * What `spawnShell` needs besides the command.
@@ -20,12 +19,6 @@ export interface ShellOptions {
   onStdout(chunk: Uint8Array): unknown;
   /** Receives stderr bytes as they come; a returned `Promise` pauses the pipe until it settles. */
   onStderr(chunk: Uint8Array): unknown;
-  /**
-   * Whether the pipes may be read at all, all tasks' output together (see `src/output/budget.ts`):
-   * asked before each read, or right after each chunk and whenever it closes where reads cannot
-   * be held back before they happen. Default: always.
-   */
-  gate?: ReadGate;
   /** Working directory. Default: dagrun's. */
   cwd?: string;
   /** Variables merged over dagrun's environment. Default: none. */
