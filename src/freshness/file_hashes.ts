@@ -6,9 +6,9 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
-import process from "node:process";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { type FileStat, statFile } from "../runtime/stat.ts";
+import { jsonKey, readTable, writeTable } from "./table_file.ts";
 
 /**
  * A file modified less than this long before it was hashed may change again within the same
@@ -60,33 +60,13 @@ export class FileHashes {
    * too, after `warn` was called with why.
    */
   static load(path: string, warn: (message: string) => void): FileHashes {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch {
-      return new FileHashes();
-    }
-    const entries = new Map<string, string>();
-    const lines = text.split("\n");
-    let damage = lines[0] === HEADER ? undefined : "not a dagrun file-hash cache";
-    for (let n = 1; n < lines.length && !damage; n++) {
-      const line = lines[n];
-      if (line === "" && n === lines.length - 1) break;
-      const tab = line.indexOf("\t");
-      if (tab < 2 || line[0] !== '"' || line[tab - 1] !== '"') {
-        damage = `line ${n + 1} is not an entry`;
-        break;
-      }
-      try {
-        const key = line.includes("\\") ? JSON.parse(line.slice(0, tab)) : line.slice(1, tab - 1);
-        entries.set(key, line.slice(tab + 1));
-      } catch {
-        damage = `line ${n + 1} is not an entry`;
-      }
-    }
-    if (damage === undefined) return new FileHashes(entries);
-    warn(`${path} is damaged (${damage}): every input is read again`);
-    return new FileHashes();
+    const entries = readTable(path, {
+      header: HEADER,
+      warn,
+      cost: "every input is read again",
+      key: jsonKey,
+    });
+    return new FileHashes(entries);
   }
 
   /**
@@ -139,14 +119,14 @@ export class FileHashes {
   /** Writes the cache to `path` (temporary file, then rename) if anything was hashed. */
   save(path: string): void {
     if (!this.#changed) return;
-    const temporary = `${path}.${process.pid}.tmp`;
-    const lines = [HEADER];
-    for (const [key, entry] of this.#entries) {
-      lines.push(`${JSON.stringify(key)}\t${typeof entry === "string" ? entry : formatEntry(entry)}`);
-    }
-    writeFileSync(temporary, lines.join("\n") + "\n");
-    renameSync(temporary, path);
+    writeTable(path, HEADER, this.#lines());
     this.#changed = false;
+  }
+
+  *#lines(): Generator<[string, string]> {
+    for (const [key, entry] of this.#entries) {
+      yield [JSON.stringify(key), typeof entry === "string" ? entry : formatEntry(entry)];
+    }
   }
 
   /** The entry of `key`, its text split on first use; a malformed one is no entry. */

@@ -8,11 +8,11 @@
  *
  * @module
  */
-import { type Dirent, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import process from "node:process";
+import { type Dirent, readdirSync } from "node:fs";
 import { globSync } from "../deps/tinyglobby.ts";
 import { statSignature } from "../runtime/stat.ts";
 import { RACY_MS } from "./file_hashes.ts";
+import { readTable, writeTable } from "./table_file.ts";
 
 /**
  * The cache file: this line, then a line per expansion, `KEY<TAB>{"folders":[[PATH,
@@ -55,27 +55,7 @@ export class GlobCache {
    * too, after `warn` was called with why.
    */
   static load(path: string, warn: (message: string) => void): GlobCache {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch {
-      return new GlobCache();
-    }
-    const entries = new Map<string, string>();
-    const lines = text.split("\n");
-    if (lines.pop() !== "" || lines[0] !== HEADER) {
-      warn(`${path} is damaged (not a complete dagrun glob cache): every folder is listed again`);
-      return new GlobCache();
-    }
-    for (let n = 1; n < lines.length; n++) {
-      const tab = lines[n].indexOf("\t");
-      if (tab < 0) {
-        warn(`${path} is damaged (line ${n + 1} is not an entry): every folder is listed again`);
-        return new GlobCache();
-      }
-      entries.set(lines[n].slice(0, tab), lines[n].slice(tab + 1));
-    }
-    return new GlobCache(entries);
+    return new GlobCache(readTable(path, { header: HEADER, warn, cost: "every folder is listed again" }));
   }
 
   /**
@@ -117,14 +97,13 @@ export class GlobCache {
   /** Writes the cache to `path` (temporary file, then rename) if any expansion listed folders. */
   save(path: string): void {
     if (!this.#changed) return;
-    const temporary = `${path}.${process.pid}.tmp`;
-    let text = HEADER + "\n";
-    for (const [key, entry] of this.#entries) {
-      text += `${key}\t${typeof entry === "string" ? entry : JSON.stringify(entry)}\n`;
-    }
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
+    writeTable(path, HEADER, this.#lines());
     this.#changed = false;
+  }
+  *#lines(): Generator<[string, string]> {
+    for (const [key, entry] of this.#entries) {
+      yield [key, typeof entry === "string" ? entry : JSON.stringify(entry)];
+    }
   }
 
   /** The entry of `key`, its text parsed on first use; a malformed one is no entry. */

@@ -7,10 +7,9 @@
  *
  * @module
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import process from "node:process";
 import type { FileStat } from "../runtime/stat.ts";
 import { hashText, RACY_MS } from "./file_hashes.ts";
+import { jsonKey, readTable, writeTable } from "./table_file.ts";
 
 /** The first line; then a line per set, `KEY<TAB>DIGEST HASH`, with KEY a JSON string. */
 const HEADER = "dagrun stat-digests 1";
@@ -82,25 +81,10 @@ export class StatDigests {
    * `warn` was called with why.
    */
   static load(path: string, warn: (message: string) => void): StatDigests {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch {
-      return new StatDigests();
-    }
-    const lines = text.split("\n");
-    const entries = new Map<string, string>();
-    let damage = lines.pop() !== "" || lines[0] !== HEADER ? "not a complete dagrun digest file" : undefined;
-    for (let n = 1; n < lines.length && !damage; n++) {
-      const line = lines[n];
-      const tab = line.indexOf("\t");
-      if (tab < 2 || line[0] !== '"' || line[tab - 1] !== '"' || line.indexOf(" ", tab) < 0) {
-        damage = `line ${n + 1} is not an entry`;
-      } else entries.set(line.slice(0, tab), line.slice(tab + 1));
-    }
-    if (damage === undefined) return new StatDigests(entries);
-    warn(`${path} is damaged (${damage}): every file's stat is checked one by one again`);
-    return new StatDigests();
+    const cost = "every file's stat is checked one by one again";
+    // Keys stay JSON text: they are looked up as such.
+    const key = (text: string) => (jsonKey(text), text);
+    return new StatDigests(readTable(path, { header: HEADER, warn, cost, key }));
   }
 
   /** The hash kept under `key` for `digest`; `undefined` when none is kept, or for another digest. */
@@ -122,11 +106,7 @@ export class StatDigests {
   /** Writes the digests to `path` (temporary file, then rename) if any changed. */
   save(path: string): void {
     if (!this.#changed) return;
-    const temporary = `${path}.${process.pid}.tmp`;
-    let text = HEADER + "\n";
-    for (const [key, entry] of this.#entries) text += `${key}\t${entry}\n`;
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
+    writeTable(path, HEADER, this.#entries);
     this.#changed = false;
   }
 }

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
-import process from "node:process";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { writeAtomically } from "./table_file.ts";
 
 /**
  * A task's last successful run: the parts its fingerprint was made of (to say what changed) and
@@ -279,11 +279,4 @@ function lineOf(task: string, { fingerprint, outputs }: Stored): string {
 
 function partsLineOf(task: string, fingerprint: string, parts: string): string {
   return JSON.stringify({ task, fingerprint }) + "\t" + parts;
-}
-
-/** Writes `text` to a temporary file beside `path`, then renames it over `path`. */
-function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
 }
