@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { statSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { FileHashes } from "../src/freshness/file_hashes.ts";
-import { StatDigest, StatDigests } from "../src/freshness/stat_digests.ts";
-import { statFile } from "../src/runtime/stat.ts";
+import { digestStats, StatDigests } from "../src/freshness/stat_digests.ts";
+import { statFile, statFileInto, statFilesInto } from "../src/runtime/stat.ts";
 import { tempDir } from "./_helpers.ts";
 
 /** Writes `text` to `path` with a modification time `agoMs` in the past (old enough to be trusted). */
@@ -74,21 +74,26 @@ test("a stat digest is trusted only when every file exists and was modified over
   const dir = tempDir();
   writeOld(join(dir, "old.txt"), "old");
   writeFileSync(join(dir, "new.txt"), "new");
-  const old = statFile(join(dir, "old.txt"));
-  const digest = new StatDigest(dir);
-  digest.add("old.txt", old);
-  assert.equal(digest.trusted, true);
-  const value = digest.value;
-  digest.add("new.txt", statFile(join(dir, "new.txt")));
-  assert.equal(digest.trusted, false, "modified just now: another write in the same tick would not show");
-  assert.notEqual(digest.value, value);
-  const missing = new StatDigest(dir);
-  missing.add("gone.txt", undefined);
-  assert.equal(missing.trusted, false);
-  // The same files with the same stats under another folder are another digest.
-  const elsewhere = new StatDigest(join(dir, "x"));
-  elsewhere.add("old.txt", old);
-  assert.notEqual(elsewhere.value, value);
+  const stats = new Float64Array(8);
+  assert.ok(statFileInto(join(dir, "old.txt"), stats, 0));
+  assert.ok(statFileInto(join(dir, "new.txt"), stats, 4));
+  const old = digestStats(dir, ["old.txt"], stats.subarray(0, 4));
+  assert.equal(old.trusted, true);
+  const both = digestStats(dir, ["old.txt", "new.txt"], stats);
+  assert.equal(both.trusted, false, "modified just now: another write in the same tick would not show");
+  assert.notEqual(both.value, old.value);
+  assert.equal(digestStats(dir, ["gone.txt"], new Float64Array([-1, 0, 0, 0])).trusted, false);
+  // The same stats under another name or folder, or another ctime, are another digest.
+  assert.notEqual(digestStats(dir, ["other.txt"], stats.subarray(0, 4)).value, old.value);
+  assert.notEqual(digestStats(join(dir, "x"), ["old.txt"], stats.subarray(0, 4)).value, old.value);
+  const ctime = stats.slice(0, 4);
+  ctime[2]++;
+  assert.notEqual(digestStats(dir, ["old.txt"], ctime).value, old.value);
+  assert.equal(
+    digestStats(dir, ["old.txt"], stats.slice(0, 4)).value,
+    old.value,
+    "the same: the same digest",
+  );
 });
 
 test("stat digests keep a hash per key and digest, through save and load; a damaged file warns once", () => {
@@ -125,4 +130,36 @@ test("statFile: a regular file's size, times and inode as node:fs sees them; not
   assert.equal(statFile(dir), undefined);
   assert.equal(statFile(join(dir, "none")), undefined);
   assert.equal(statFile(`${file}\0.txt`), undefined, "a NUL does not cut the path short");
+});
+
+test("statFilesInto: each path's stat as statFileInto gives it, folder by folder; -1 where there is no regular file", () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, "a"));
+  mkdirSync(join(dir, "b"));
+  writeFileSync(join(dir, "a", "1.txt"), "one");
+  writeFileSync(join(dir, "a", "2.txt"), "two!");
+  writeFileSync(join(dir, "b", "3.txt"), "three");
+  symlinkSync(join(dir, "b", "3.txt"), join(dir, "a", "link"));
+  const paths = [
+    join(dir, "a", "1.txt"),
+    join(dir, "a", "2.txt"),
+    join(dir, "b", "3.txt"),
+    join(dir, "a", "link"),
+    join(dir, "a", "missing"),
+    join(dir, "b"),
+    join(dir, "a", "1.txt", "under-a-file"),
+    join(dir, "gone", "x"),
+    join(dir, "a", "1.txt"),
+    "/",
+  ];
+  const stats = new Float64Array(paths.length * 4);
+  statFilesInto(paths, stats);
+  const one = new Float64Array(4);
+  paths.forEach((path, i) => {
+    const got = [...stats.subarray(i * 4, i * 4 + 4)];
+    if (statFileInto(path, one, 0)) assert.deepEqual(got, [...one], path);
+    else assert.equal(got[0], -1, path);
+  });
+  assert.deepEqual([0, 1, 2, 3].map((i) => stats[i * 4]), [3, 4, 5, 5], "sizes, the link's its target's");
+  assert.deepEqual([4, 5, 6, 7, 9].map((i) => stats[i * 4]), [-1, -1, -1, -1, -1]);
 });

@@ -18,8 +18,8 @@ import type { FreshnessGate } from "../scheduler.ts";
 import type { Task } from "../task.ts";
 import { FileHashes, hashText } from "./file_hashes.ts";
 import { GlobCache } from "./glob_cache.ts";
-import { StatDigest, StatDigests } from "./stat_digests.ts";
-import { type FileStat, statFile } from "../runtime/stat.ts";
+import { digestStats, StatDigests } from "./stat_digests.ts";
+import { type FileStat, statFilesInto } from "../runtime/stat.ts";
 import { type DefinitionPart, StateLog, type TaskRecord } from "./state_log.ts";
 
 /**
@@ -127,8 +127,8 @@ export class Freshness implements FreshnessGate {
     }
     const last = this.#log.get(task.name);
     const files = task.inputs ? this.#expand(dir, task.inputs) : [];
-    const stats = files.map((file) => statFile(pathOf(dir, file)));
-    const digest = this.#digestOf(dir, files, stats);
+    const stats = statAll(dir, files);
+    const digest = digestStats(dir, files, stats);
     // The common case of a run with nothing to do: every input's stat is as when its content
     // was last hashed, so the inputs' combined hash is known without a file read or looked up.
     const known = digest.trusted ? this.#digests.get(`in ${task.name}`, digest.value) : undefined;
@@ -179,7 +179,7 @@ export class Freshness implements FreshnessGate {
     const dir = this.#dirOf(task);
     if (task.outputs) {
       const files = this.#expand(dir, task.outputs);
-      record.outputs = this.#hashAll(dir, files, files.map((file) => statFile(pathOf(dir, file))));
+      record.outputs = this.#hashAll(dir, files, statAll(dir, files));
     }
     this.#gives[index] = this.#give(task, record);
     if (task.inputs) this.#log.set(task.name, record);
@@ -238,26 +238,19 @@ export class Freshness implements FreshnessGate {
    */
   #outputDifference(name: string, dir: string, last: TaskRecord): string | undefined {
     const files = Object.keys(last.outputs);
-    const stats = files.map((file) => statFile(pathOf(dir, file)));
-    const digest = this.#digestOf(dir, files, stats);
+    const stats = statAll(dir, files);
+    const digest = digestStats(dir, files, stats);
     const recorded = hashText(JSON.stringify(last.outputs));
     if (digest.trusted && this.#digests.get(`out ${name}`, digest.value) === recorded) return undefined;
     const hashes = this.#fileHashes();
     for (let i = 0; i < files.length; i++) {
-      const hash = hashes.hashStat(pathOf(dir, files[i]), this.#key(dir, files[i]), stats[i]);
+      const hash = hashes.hashStat(pathOf(dir, files[i]), this.#key(dir, files[i]), statAt(stats, i));
       if (hash !== last.outputs[files[i]]) {
         return `output ${files[i]} ${hash === undefined ? "is missing" : "changed"}`;
       }
     }
     if (digest.trusted && !this.#options.predict) this.#digests.set(`out ${name}`, digest.value, recorded);
     return undefined;
-  }
-
-  /** The digest of `files`' stats (relative to `dir`). */
-  #digestOf(dir: string, files: readonly string[], stats: (FileStat | undefined)[]): StatDigest {
-    const digest = new StatDigest(dir);
-    for (let i = 0; i < files.length; i++) digest.add(files[i], stats[i]);
-    return digest;
   }
 
   /** The per-file hash cache, read on first use. */
@@ -275,15 +268,16 @@ export class Freshness implements FreshnessGate {
     return this.#globs.expand(dir, patterns, this.#ignoreState);
   }
 
+
   /** Each file (relative to `dir`, with its stat) with its content hash, in the order given. */
-  #hashAll(dir: string, files: readonly string[], stats: (FileStat | undefined)[]): Record<string, string> {
+  #hashAll(dir: string, files: readonly string[], stats: Float64Array): Record<string, string> {
     const hashes: Record<string, string> = {};
     const cache = this.#fileHashes();
     const prefix = relative(this.#options.baseDir, dir);
     for (let i = 0; i < files.length; i++) {
       const file = files[i];
       const key = isClean(file) ? (prefix ? `${prefix}/${file}` : file) : this.#key(dir, file);
-      const hash = cache.hashStat(pathOf(dir, file), key, stats[i]);
+      const hash = cache.hashStat(pathOf(dir, file), key, statAt(stats, i));
       // A file removed between the glob and the read is not an input any more.
       if (hash !== undefined) hashes[file] = hash;
     }
@@ -302,6 +296,20 @@ export class Freshness implements FreshnessGate {
  */
 function isClean(file: string): boolean {
   return !file.startsWith("../") && file !== "..";
+}
+
+/** The stats of `files` (relative to `dir`), four numbers each (see `statFilesInto`). */
+function statAll(dir: string, files: readonly string[]): Float64Array {
+  const stats = new Float64Array(files.length * 4);
+  statFilesInto(files.map((file) => pathOf(dir, file)), stats);
+  return stats;
+}
+
+/** File `i`'s stat from `statAll`'s numbers; `undefined` for one not there. */
+function statAt(stats: Float64Array, i: number): FileStat | undefined {
+  const at = i * 4;
+  if (stats[at] < 0) return undefined;
+  return { size: stats[at], mtimeMs: stats[at + 1], ctimeMs: stats[at + 2], ino: stats[at + 3] };
 }
 
 /** The absolute path of `file` (relative to the absolute folder `dir`). */

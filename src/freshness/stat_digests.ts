@@ -7,52 +7,37 @@
  *
  * @module
  */
-import type { FileStat } from "../runtime/stat.ts";
-import { hashText, RACY_MS } from "./file_hashes.ts";
+import { createHash } from "node:crypto";
+import { RACY_MS } from "./file_hashes.ts";
 import { jsonKey, readTable, writeTable } from "./table_file.ts";
 
 /** The first line; then a line per set, `KEY<TAB>DIGEST HASH`, with KEY a JSON string. */
 const HEADER = "dagrun stat-digests 1";
 
 /**
- * The digest of files' stats, built as they are statted, with whether it can be trusted.
+ * The digest (SHA-256, base64) of `files` (relative to `dir`) with their stats, four numbers each
+ * in `stats` (size, mtime, ctime, inode; a size of -1 for a file that is not there), and whether
+ * it can be trusted: every file is there and was modified over `RACY_MS` before now. Hashing the
+ * numbers' bytes, not their text, spares 100 000 number-to-text conversions a run.
  *
  * @example
  * ```ts
- * import { StatDigest } from "./stat_digests.ts";
- * const digest = new StatDigest("/project");
- * digest.add("a.txt", { size: 1, mtimeMs: 0, ctimeMs: 0, ino: 7 });
- * console.log(digest.trusted, digest.value.length); // true 44
+ * import { digestStats } from "./stat_digests.ts";
+ * const { value, trusted } = digestStats("/project", ["a.txt"], new Float64Array([1, 0, 0, 7]));
+ * console.log(trusted, value.length); // true 44
  * ```
  */
-export class StatDigest {
-  #text: string;
-  /** Files modified before this may be trusted: a later write shows in their mtime. */
-  readonly #before: number;
-  /** False once a file was missing or modified within the racy second. */
-  trusted = true;
-
-  /** A digest of files under `dir`, taken from now (the time is read before any stat). */
-  constructor(dir: string) {
-    this.#text = dir;
-    this.#before = Date.now() - RACY_MS;
-  }
-
-  /** Adds `file` (relative to the folder) with its stat, or as missing. */
-  add(file: string, stat: FileStat | undefined): void {
-    if (!stat) {
-      this.#text += `\n${file}\0-`;
-      this.trusted = false;
-      return;
-    }
-    this.#text += `\n${file}\0${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino}`;
-    if (stat.mtimeMs > this.#before) this.trusted = false;
-  }
-
-  /** The digest (SHA-256, base64) of everything added. */
-  get value(): string {
-    return hashText(this.#text);
-  }
+export function digestStats(
+  dir: string,
+  files: readonly string[],
+  stats: Float64Array,
+): { value: string; trusted: boolean } {
+  const before = Date.now() - RACY_MS;
+  let trusted = true;
+  for (let at = 0; at < stats.length && trusted; at += 4) trusted = stats[at] >= 0 && stats[at + 1] <= before;
+  const value = createHash("sha256").update(`${dir}\0${files.join("\0")}`)
+    .update(new Uint8Array(stats.buffer, stats.byteOffset, stats.byteLength)).digest("base64");
+  return { value, trusted };
 }
 
 /**
