@@ -357,6 +357,23 @@ test("--state DIR keeps the state elsewhere", async () => {
   assert.deepEqual((await dagrun(dir)).upToDate, [], "the default folder has no state");
 });
 
+test("--state outside the project: the folder listings are kept, so the next run lists none", async () => {
+  const dir = project(chain, { "src/a.txt": "a\n" });
+  const state = join(tempDir(), "state");
+  // Listings of folders changed within the last second are not kept (they could change unseen).
+  const past = new Date(Date.now() - 10_000);
+  await dagrun(dir, "--state", state);
+  for (const folder of [dir, join(dir, "src")]) utimesSync(folder, past, past);
+  await dagrun(dir, "--state", state);
+  const listed = readFileSync(join(state, "globs"), "utf8");
+  // Before, the state's own folder as an ignore pattern made the glob crawl from "/", whose
+  // listing (with /tmp in it) was never trusted: nothing was kept and every run listed again.
+  const entries = listed.trim().split("\n").slice(1);
+  assert.ok(entries.some((line) => line.includes(JSON.stringify(join(dir, "src")).slice(0, -1))), listed);
+  assert.ok(entries.every((line) => !line.includes('[["/",')), listed);
+  assert.deepEqual((await dagrun(dir, "--state", state)).upToDate, ["count", "gen"]);
+});
+
 test("patterns are relative to the task's cwd, and the state folder is never an input", async () => {
   const dir = project([
     { name: "pkg", arguments: "true", cwd: "pkg", inputs: ["**/*"] },
