@@ -8,6 +8,11 @@ import { picomatch } from "./deps/picomatch.ts";
 import { controlCharAt } from "./names.ts";
 import type { Problem } from "./task.ts";
 
+/** What picomatch's `strictBrackets` refuses when unmatched. */
+const MAY_FAIL = /[[\](){}]/;
+/** picomatch's longest pattern. */
+const MAX_PATTERN = 65536;
+
 /**
  * Glob patterns that cannot mean what was meant: an unclosed `[`, `{` or `(` would otherwise
  * match itself literally and silently leave the task without its files.
@@ -23,6 +28,9 @@ export function badPatterns(tasks: Record<string, unknown>[]): Problem[] {
   tasks.forEach((task, i) => {
     for (const key of ["inputs", "outputs"] as const) {
       (task[key] as string[] | undefined)?.forEach((pattern, j) => {
+        // Only a bracket or an overlong pattern can fail: the others need no regular expression
+        // made (1000 tasks' patterns took 35 ms of a 1 s run with nothing to do).
+        if (!MAY_FAIL.test(pattern) && pattern.length <= MAX_PATTERN) return;
         try {
           picomatch.makeRe(pattern, { strictBrackets: true });
         } catch (e) {
