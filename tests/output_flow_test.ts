@@ -178,6 +178,27 @@ test("spawn: while a sink's promise is pending that pipe is not read (back-press
   assert.equal((await p.exit).code, 0);
 });
 
+test("spawn: a pipe held back stays held after its child exits, until the hold is released", async () => {
+  const chunks: number[] = [];
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  // The rest fits in the pipe, so the child exits while its output waits there (Node resumed a
+  // child's paused pipes when it exited: held output was read and delivered anyway).
+  const p = spawnShell("echo a; sleep 0.2; head -c 30000 /dev/zero", {
+    onStdout: (chunk) => {
+      chunks.push(chunk.length);
+      if (chunks.length === 1) return held;
+    },
+    onStderr: () => {},
+  });
+  assert.equal((await p.exit).code, 0);
+  await sleep(500);
+  assert.deepEqual(chunks, [2], "nothing more while the first chunk is held");
+  release();
+  await p.closed;
+  assert.equal(chunks.reduce((a, b) => a + b, 0), 30_002);
+});
+
 /** Bytes `x` in `data`: the only byte the tasks below print besides newlines. */
 function countX(data: string | Uint8Array): number {
   let n = 0;

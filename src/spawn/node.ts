@@ -70,6 +70,11 @@ export function spawnShell(command: string, options: ShellOptions): ShellProcess
       };
       // Node reads a pipe as soon as data comes, so a closed gate must stop it before then.
       const offClose = gate?.onClose(() => hold(gate.wait()));
+      // Node resumes a child's pipes when the child exits (child_process's flushStdio), held back
+      // or not: a held pipe is paused again before any of what waits in it is read.
+      stream.on("resume", () => {
+        if (holds > 0) pausePipe(stream);
+      });
       stream.on("data", (chunk: Uint8Array) => {
         const wait = sink(chunk);
         if (wait instanceof Promise) hold(wait);
