@@ -123,6 +123,7 @@ export class FileHashes {
     this.#changed = false;
   }
 
+  /** The cache's lines as they are written: each key as a JSON string with its entry as text. */
   *#lines(): Generator<[string, string]> {
     for (const [key, entry] of this.#entries) {
       yield [JSON.stringify(key), typeof entry === "string" ? entry : formatEntry(entry)];

@@ -100,6 +100,8 @@ export class GlobCache {
     writeTable(path, HEADER, this.#lines());
     this.#changed = false;
   }
+
+  /** The cache's lines as they are written: each key with its entry as text. */
   *#lines(): Generator<[string, string]> {
     for (const [key, entry] of this.#entries) {
       yield [key, typeof entry === "string" ? entry : JSON.stringify(entry)];

@@ -87,6 +87,9 @@ export function statSignature(path: string): { signature: string; mtimeMs: numbe
   }
 }
 
+/** The stat calls through FFI, when they can be used here. */
+const statx = deno && statxCalls();
+
 /**
  * Writes the stat of the regular file at `path` (following symlinks) into `out` from `at`: size,
  * mtime and ctime (ms since the epoch), inode. Returns false, writing nothing, when there is no
@@ -100,9 +103,6 @@ export function statSignature(path: string): { signature: string; mtimeMs: numbe
  * if (statFileInto("deno.json", stats, 0)) console.log(stats[0]); // its size
  * ```
  */
-/** The stat calls through FFI, when they can be used here. */
-const statx = deno && statxCalls();
-
 export const statFileInto: (path: string, out: Float64Array, at: number) => boolean = statx?.one ||
   (deno
     ? (path, out, at) => {
@@ -239,11 +239,12 @@ function statxCalls(): StatCalls | undefined {
           if (slash <= 0 || slash === text.length - 1) {
             ok = statAt(AT_FDCWD, text, out, i * 4);
           } else {
-            const dir = text.slice(0, slash);
-            if (dir !== folder) {
+            // Compared in place: most files are in the folder of the file before them, and no
+            // string is made for each.
+            if (folder === undefined || slash !== folder.length || !text.startsWith(folder)) {
               if (fd >= 0) close(fd);
-              folder = dir;
-              const name = cString(dir);
+              folder = text.slice(0, slash);
+              const name = cString(folder);
               fd = name ? open(name, O_PATH_CLOEXEC) : -1;
             }
             ok = fd >= 0 ? statAt(fd, text.slice(slash + 1), out, i * 4) : statAt(AT_FDCWD, text, out, i * 4);
