@@ -159,17 +159,23 @@ for (const mode of ["prefixed", "raw", "grouped"] as const) {
   });
 }
 
-test("spawn: while a sink's promise is pending that pipe is not read (back-pressure)", async () => {
+/** Spawns `command` with a stdout sink that holds the first chunk until `release()`; `chunks` are the sizes seen. */
+function spawnHoldingFirst(command: string) {
   const chunks: number[] = [];
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
-  const p = spawnShell("head -c 2000000 /dev/zero", {
+  const p = spawnShell(command, {
     onStdout: (chunk) => {
       chunks.push(chunk.length);
       if (chunks.length === 1) return held;
     },
     onStderr: () => {},
   });
+  return { p, chunks, release };
+}
+
+test("spawn: while a sink's promise is pending that pipe is not read (back-pressure)", async () => {
+  const { p, chunks, release } = spawnHoldingFirst("head -c 2000000 /dev/zero");
   await sleep(500);
   assert.equal(chunks.length, 1, "no chunk while the first one is held");
   release();
@@ -179,18 +185,9 @@ test("spawn: while a sink's promise is pending that pipe is not read (back-press
 });
 
 test("spawn: a pipe held back stays held after its child exits, until the hold is released", async () => {
-  const chunks: number[] = [];
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
   // The rest fits in the pipe, so the child exits while its output waits there (Node resumed a
   // child's paused pipes when it exited: held output was read and delivered anyway).
-  const p = spawnShell("echo a; sleep 0.2; head -c 30000 /dev/zero", {
-    onStdout: (chunk) => {
-      chunks.push(chunk.length);
-      if (chunks.length === 1) return held;
-    },
-    onStderr: () => {},
-  });
+  const { p, chunks, release } = spawnHoldingFirst("echo a; sleep 0.2; head -c 30000 /dev/zero");
   assert.equal((await p.exit).code, 0);
   await sleep(500);
   assert.deepEqual(chunks, [2], "nothing more while the first chunk is held");
