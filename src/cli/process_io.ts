@@ -9,7 +9,7 @@
  */
 import process from "node:process";
 import { WriteBatch } from "../output/batch.ts";
-import { standardStreams as std } from "../runtime/stdio.ts";
+import { type StandardStreams, standardStreams } from "../runtime/stdio.ts";
 import type { CliIO } from "./common.ts";
 import { intrinsics } from "../intrinsics.ts";
 
@@ -25,49 +25,65 @@ export const BACKLOG_BYTES = 1024 * 1024;
 
 type StreamName = "stdout" | "stderr";
 
+/** A write waiting for the other stream to catch up; `done` is called once it is taken. */
+type Queued = { stream: StreamName; data: string | Uint8Array; done?: () => void };
+
 /**
  * A failed write (thrown, or emitted later) is no crash: writes to that stream are dropped from
  * then on. A closed pipe (EPIPE) or a terminal that went away (EIO) on either stream, and any
  * failure on stdout, abort `closed`, which stops the run as Ctrl-C does, so that no task goes on
  * for nobody. Any other error (ENOSPC, ENOBUFS…) is kept for `writeError`: the run failed.
+ *
+ * Writes reach the two streams in the order they were made. On Node a write the system takes only
+ * in part (a write to a terminal cut short by a signal, such as a task's SIGCHLD) is finished
+ * later, asynchronously; a write to the other stream, often the same terminal, must not pass it,
+ * or it lands inside the other stream's line (seen: a task's stderr line inside another task's
+ * grouped block). So a write waits while the other stream still has a write under way.
+ *
+ * @example
+ * ```ts
+ * import { ProcessStreams } from "./process_io.ts";
+ * import { standardStreams } from "../runtime/stdio.ts";
+ * const { io } = new ProcessStreams(standardStreams);
+ * io.write("stdout", "to stdout\n");
+ * io.write("stderr", "then to stderr\n");
+ * await io.drain!();
+ * ```
  */
-class ProcessStreams {
+export class ProcessStreams {
+  readonly #std: StandardStreams;
   readonly #closed = new AbortController();
   readonly #gone = { stdout: false, stderr: false };
   #writeError: Error | undefined;
   #terminalGone = false;
   /** Which of fds 0, 1, 2 were terminals at the start (Node restores their modes at exit). */
-  readonly #startedOnTerminal = [
-    std.stdin.isTTY === true,
-    std.stdout.isTTY === true,
-    std.stderr.isTTY === true,
-  ];
+  readonly #startedOnTerminal: boolean[];
   /**
    * The streams' write methods, taken before any task runs: an inline snippet may replace
    * `process.stdout.write`, and that must not silence or crash dagrun.
    */
-  readonly #writeTo = {
-    stdout: std.stdout.write.bind(std.stdout) as (
-      data: string | Uint8Array,
-      done?: () => void,
-    ) => boolean,
-    stderr: std.stderr.write.bind(std.stderr) as (
-      data: string | Uint8Array,
-      done?: () => void,
-    ) => boolean,
-  };
-  readonly #writes = new WriteBatch((stream, data) => {
-    if (this.#gone[stream]) return;
-    try {
-      this.#writeTo[stream](data);
-    } catch (e) {
-      this.#lost(stream, e);
-    }
-  });
+  readonly #writeTo: Record<StreamName, (data: string | Uint8Array, done?: () => void) => boolean>;
+  readonly #writes = new WriteBatch((stream, data) => this.#send({ stream, data }));
+  /** Writes waiting, in order, for the stream before them to finish a write under way. */
+  #queue: Queued[] = [];
+  #queuedBytes = 0;
+  #waiting = false;
   #caughtUp: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** What the command line writes to. */
   readonly io: CliIO;
 
-  constructor() {
+  /** Attaches dagrun's listeners to `std` and takes its write methods. */
+  constructor(std: StandardStreams) {
+    this.#std = std;
+    this.#startedOnTerminal = [
+      std.stdin.isTTY === true,
+      std.stdout.isTTY === true,
+      std.stderr.isTTY === true,
+    ];
+    this.#writeTo = {
+      stdout: std.stdout.write.bind(std.stdout),
+      stderr: std.stderr.write.bind(std.stderr),
+    };
     const changed = () => this.#backlogChanged();
     std.stdout.on("error", (e) => this.#lost("stdout", e));
     std.stderr.on("error", (e) => this.#lost("stderr", e));
@@ -111,12 +127,61 @@ class ProcessStreams {
       this.#writeError ??= new Error(`cannot write to ${stream}: ${message}${named}`);
     }
     if (stream === "stdout" || code === "EIO") this.#closed.abort();
+    this.#waiting = false;
+    this.#pump();
+  }
+
+  /** Writes `write` now, or queues it behind writes to the other stream still under way. */
+  #send(write: Queued): void {
+    if (this.#queue.length === 0 && !this.#busy(write.stream === "stdout" ? "stderr" : "stdout")) {
+      this.#put(write);
+      return;
+    }
+    this.#queue.push(write);
+    this.#queuedBytes += write.data.length;
+    this.#pump();
+  }
+
+  /** Whether `stream` has a write under way: one the system has not taken whole yet. */
+  #busy(stream: StreamName): boolean {
+    return !this.#gone[stream] && (this.#std[stream].writableLength ?? 0) > 0;
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && !this.#waiting) {
+      const next = this.#queue[0];
+      const other = next.stream === "stdout" ? "stderr" : "stdout";
+      if (this.#busy(other)) {
+        this.#waiting = true;
+        // The callback of an empty write comes once every write before it is taken. A stream
+        // that fails calls back with its error or never: #lost pumps again then.
+        this.#writeTo[other]("", () => {
+          this.#waiting = false;
+          this.#pump();
+        });
+        return;
+      }
+      this.#queue.shift();
+      this.#queuedBytes -= next.data.length;
+      this.#put(next);
+    }
     this.#backlogChanged();
   }
 
+  #put({ stream, data, done }: Queued): void {
+    if (this.#gone[stream]) return done?.();
+    try {
+      this.#writeTo[stream](data, done);
+    } catch (e) {
+      this.#lost(stream, e);
+      done?.();
+    }
+  }
+
   #backlog(): number {
-    return this.#writes.size + (this.#gone.stdout ? 0 : std.stdout.writableLength ?? 0) +
-      (this.#gone.stderr ? 0 : std.stderr.writableLength ?? 0);
+    return this.#writes.size + this.#queuedBytes +
+      (this.#gone.stdout ? 0 : this.#std.stdout.writableLength ?? 0) +
+      (this.#gone.stderr ? 0 : this.#std.stderr.writableLength ?? 0);
   }
 
   /** Settles the wait for the streams once the backlog is down to half the limit (or a stream failed). */
@@ -142,10 +207,13 @@ class ProcessStreams {
 
   #drain(): Promise<void> {
     this.#writes.flush();
-    // On Node, writes to a pipe are asynchronous: the callback of an empty write comes after them.
-    // A stream that failed calls back never, or with its error.
+    // On Node, writes to a pipe are asynchronous: the callback of an empty write comes after them
+    // (and after the writes still queued here). A stream that failed calls back never, or with its
+    // error.
     const streams = (["stdout", "stderr"] as const).filter((s) => !this.#gone[s]);
-    return SafePromise.all(streams.map((s) => new SafePromise<void>((done) => this.#writeTo[s]("", done))))
+    return SafePromise.all(
+      streams.map((stream) => new SafePromise<void>((done) => this.#send({ stream, data: "", done }))),
+    )
       .then(() => {});
   }
 }
@@ -167,7 +235,7 @@ let streams: ProcessStreams | undefined;
  * ```
  */
 export function processIO(): CliIO {
-  return (streams ??= new ProcessStreams()).io;
+  return (streams ??= new ProcessStreams(standardStreams)).io;
 }
 
 /**
