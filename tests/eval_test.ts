@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import process from "node:process";
 import { test } from "node:test";
 import { run, type RunEvent, type Task } from "../mod.ts";
 import { compile, isSharedCode } from "../src/executors/snippet_compile.ts";
 import { taskOfError } from "../src/executors/snippet_errors.ts";
-import { ev } from "./_helpers.ts";
+import { ev, isDeno } from "./_helpers.ts";
 
 async function outputOf(tasks: Task[], options: Parameters<typeof run>[1] = {}) {
   const out: string[] = [];
@@ -141,4 +143,23 @@ test("compile cache: code shared by two tasks is known as shared until the cache
   // 1024 other snippets fill the cache: it is cleared, and what it knew of sharing with it.
   for (let i = 0; i < 1024; i++) compile(ev(`filler ${i}`, `return ${i}`));
   assert.equal(isSharedCode("first owner"), false);
+});
+
+test("the eval executor called directly, with no run to prepare it, loads its console first", () => {
+  // A fresh process: in this one, other tests' runs have loaded the console already.
+  const modUrl = new URL(`../mod.${isDeno ? "ts" : "js"}`, import.meta.url).href;
+  const program = `
+    import { builtinExecutors } from ${JSON.stringify(modUrl)};
+    const lines = [];
+    const ctx = {
+      signal: new AbortController().signal, killSignal: new AbortController().signal,
+      onStop: () => () => {}, onKill: () => () => {}, graceMs: 100, defer() {}, started() {},
+      output: (stream, data) => void lines.push(stream + " " + new TextDecoder().decode(data)),
+    };
+    const task = { name: "t", type: "eval", arguments: "console.log('hi'); console.count('n')", dependencies: [] };
+    const outcome = await builtinExecutors.eval(task, ctx);
+    console.log(JSON.stringify({ outcome, lines }));`;
+  const argv = isDeno ? ["eval", program] : ["--input-type=module", "-e", program];
+  const out = execFileSync(process.execPath, argv, { encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out), { outcome: { ok: true }, lines: ["stdout hi\n", "stdout n: 1\n"] });
 });

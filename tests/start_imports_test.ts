@@ -15,7 +15,7 @@ const ROOTS = ["cli.ts", "src/cli/process_io.ts", "src/cli/run.ts", "src/load.ts
  * Node built-ins that cost a start on Deno a good part of an empty `deno run` each (CPU, measured
  * beside it): the `runtime/` modules load them on Node only, the rest where a feature needs them.
  */
-const HEAVY = ["node:fs", "node:fs/promises", "node:child_process"];
+const HEAVY = ["node:fs", "node:fs/promises", "node:child_process", "node:console", "node:stream"];
 
 interface Dependency {
   code?: { specifier: string };
@@ -38,7 +38,7 @@ function staticImports(): Map<string, string[]> {
 }
 
 test(
-  "a plain run on Deno loads no node:fs or node:child_process",
+  "a plain run on Deno loads no node:fs, node:child_process, node:console or node:stream",
   { skip: !isDeno && "Deno's start" },
   () => {
     const graph = staticImports();

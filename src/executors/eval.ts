@@ -6,7 +6,6 @@
 import type { Task } from "../task.ts";
 import { importFrom } from "./snippet_imports.ts";
 import { type Body, compile, type Importer } from "./snippet_compile.ts";
-import { taskConsole } from "./snippet_console.ts";
 import { snippetFailure } from "./snippet_errors.ts";
 import { guardExits } from "./exit_guard.ts";
 import { catchStrayErrors } from "./stray_errors.ts";
@@ -23,6 +22,18 @@ import { intrinsics } from "../intrinsics.ts";
 const { Promise, queueMicrotask } = intrinsics;
 
 const OK: Outcome = Object.freeze({ ok: true });
+
+/**
+ * The module of the `console` a snippet sees, once loaded. Its `node:console` and `node:stream`
+ * cost about a tenth of a one-task start on Deno (measured), so a run without eval tasks does not
+ * load them: the executor's `prepare` does, before a run with eval tasks starts.
+ */
+let consoles: typeof import("./snippet_console.ts") | undefined;
+let loadingConsoles: Promise<void> | undefined;
+const loadConsoles = () =>
+  loadingConsoles ??= import("./snippet_console.ts").then((m) => {
+    consoles = m;
+  });
 
 /**
  * One user's state of inline snippets: an importer per folder (a task costs no closure for it)
@@ -48,7 +59,7 @@ class InlineSnippets {
     return new Promise((resolve) => {
       const off = ctx.onStop(() => resolve(INTERRUPTED));
       this.#runSoon(ctx, () =>
-        body(taskConsole(ctx.output), signal, this.#importerFor(ctx.baseDir)).then(
+        this.#start(body, ctx).then(
           () => {
             off();
             resolve(OK);
@@ -65,6 +76,15 @@ class InlineSnippets {
     });
   };
 
+  /** Calls the snippet's body; a console that cannot be made fails the task like a throw. */
+  #start(body: Body, ctx: ExecutorContext): Promise<unknown> {
+    try {
+      return body(consoles!.taskConsole(ctx.output), ctx.signal, this.#importerFor(ctx.baseDir));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   #importerFor(baseDir = "."): Importer {
     let importer = this.#importers.get(baseDir);
     if (!importer) this.#importers.set(baseDir, importer = importFrom(baseDir));
@@ -78,6 +98,8 @@ class InlineSnippets {
    * at 100k tasks) would not.
    */
   #runSoon(ctx: ExecutorContext, run: () => void): void {
+    // Only a call that no run prepared (a library user's own) gets here before the console is in.
+    if (!consoles) return void loadConsoles().then(() => this.#runSoon(ctx, run), run);
     if (!ctx.flushOutput) return run();
     if (this.#pending.length === 0) queueMicrotask(this.#runPending);
     this.#pending.push({ ctx, run });
@@ -116,6 +138,7 @@ class InlineSnippets {
  * ```
  */
 export const evalExecutor: Executor = Object.assign(new InlineSnippets().execute, {
+  prepare: loadConsoles,
   forRun(scope: RunScope): RunExecutor {
     const unguard = guardExits();
     const release = catchStrayErrors(scope);
