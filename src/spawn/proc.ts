@@ -31,14 +31,58 @@ export interface ProcStat {
 export function* processes(): Generator<ProcStat> {
   for (const entry of folderNames("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readSmallTextSync(`/proc/${entry}/stat`);
-    } catch {
-      continue; // gone meanwhile
-    }
-    // After the command name in parentheses (which may hold spaces): state, ppid, pgrp.
-    const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 3);
-    yield { pid: Number(entry), state, ppid: Number(ppid), pgrp: Number(pgrp) };
+    const stat = procStat(Number(entry));
+    if (stat) yield stat;
   }
+}
+
+/**
+ * One process's fields from `/proc/PID/stat`, or `undefined` when it is gone.
+ *
+ * @example
+ * ```ts
+ * import { procStat } from "./proc.ts";
+ * console.log(procStat(1)?.ppid); // 0
+ * ```
+ */
+export function procStat(pid: number): ProcStat | undefined {
+  let stat: string;
+  try {
+    stat = readSmallTextSync(`/proc/${pid}/stat`);
+  } catch {
+    return undefined;
+  }
+  // After the command name in parentheses (which may hold spaces): state, ppid, pgrp.
+  const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 3);
+  return { pid, state, ppid: Number(ppid), pgrp: Number(pgrp) };
+}
+
+/**
+ * The children of process `pid`, from each of its threads' `/proc/PID/task/TID/children`: a file
+ * per thread, where {@linkcode processes} reads one per process of the machine (65 here, hundreds
+ * on a desktop; about 4 ms against 0.2 at the end of every run). `undefined` where the kernel has
+ * no such files (built without `CONFIG_PROC_CHILDREN`): ask {@linkcode processes} then.
+ *
+ * @example
+ * ```ts
+ * import { childrenOf } from "./proc.ts";
+ * console.log(childrenOf(1)?.length);
+ * ```
+ */
+export function childrenOf(pid: number): number[] | undefined {
+  const read = (tid: string) => readSmallTextSync(`/proc/${pid}/task/${tid}/children`);
+  let main: string;
+  try {
+    main = read(String(pid));
+  } catch {
+    return undefined;
+  }
+  const lists = [main];
+  for (const tid of folderNames(`/proc/${pid}/task`)) {
+    if (tid === String(pid)) continue;
+    try {
+      lists.push(read(tid));
+    } catch { /* the thread ended meanwhile */ }
+  }
+  return lists.join(" ").split(" ").filter((p) => p !== "").map(Number);
 }

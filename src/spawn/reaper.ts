@@ -12,7 +12,7 @@
  */
 import process from "node:process";
 import { intrinsics } from "../intrinsics.ts";
-import { processes } from "./proc.ts";
+import { childrenOf, processes, procStat } from "./proc.ts";
 
 const { Promise, setTimeout } = intrinsics;
 
@@ -98,9 +98,11 @@ export async function stopAdopted(graceMs: number): Promise<number[]> {
 
 /** This process's children, from /proc: pid, and whether it is a zombie. */
 function children(): [number, boolean][] {
-  const found: [number, boolean][] = [];
-  for (const p of processes()) if (p.ppid === process.pid) found.push([p.pid, p.state === "Z"]);
-  return found;
+  const pids = childrenOf(process.pid);
+  const stats = pids
+    ? pids.map(procStat).filter((p) => p !== undefined)
+    : [...processes()].filter((p) => p.ppid === process.pid);
+  return stats.map((p) => [p.pid, p.state === "Z"]);
 }
 
 /** Signals `pid`'s group when it leads one (an escapee made by `setsid` does), and `pid` itself. */
