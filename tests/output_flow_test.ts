@@ -9,9 +9,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
-import { run } from "../mod.ts";
+import { run, type Task } from "../mod.ts";
 import { HOLD_BYTES } from "../src/output/budget.ts";
-import { TextReporter } from "../src/report/text.ts";
+import { TextReporter, type TextReporterOptions } from "../src/report/text.ts";
 import { spawnShell } from "../src/spawn/mod.ts";
 import { cliPath, exec, isDeno, runCli, sleep, taskFile, tempDir } from "./_helpers.ts";
 
@@ -244,6 +244,8 @@ for (const mode of ["prefixed", "grouped"] as const) {
     };
     const reporter = new TextReporter({
       output: mode,
+      // Each line stalls until the go file appears: this test is about the budget, not about cuts.
+      cut: { idleMs: 1e9, heldMs: 1e9 },
       write: (_stream, data) => {
         written += countX(data);
         out.push(typeof data === "string" ? data : new TextDecoder("latin1").decode(data));
@@ -291,3 +293,72 @@ for (const mode of ["prefixed", "grouped"] as const) {
     }
   });
 }
+
+/** Runs `tasks` through a TextReporter with `options`; resolves with the lines it wrote. */
+async function reported(tasks: Task[], options: Omit<TextReporterOptions, "write">): Promise<string[]> {
+  const out: string[] = [];
+  const decoder = new TextDecoder();
+  const reporter = new TextReporter({
+    ...options,
+    write: (_stream, data) => out.push(typeof data === "string" ? data : decoder.decode(data)),
+  });
+  const report = await run(tasks, { onEvent: (e) => reporter.handle(e) });
+  reporter.finish(report);
+  assert.ok(report.ok);
+  return out.join("").split("\n");
+}
+
+/** A 100 KB line that stops for 2 s before its end, while another task prints a line. */
+const stalledLine = [
+  exec("long", "head -c 100000 /dev/zero | tr '\\0' x; sleep 2; echo ' end'"),
+  exec("other", "sleep 0.3; echo other line"),
+];
+
+test("prefixed: a line stalled while others wait is cut, marked with … at the cut and where it goes on", async () => {
+  const lines = await reported(stalledLine, { cut: { idleMs: 300, heldMs: 60_000 } });
+  const cut = lines.indexOf(`[long] ${"x".repeat(100_000)}…`);
+  const other = lines.indexOf("[other] other line");
+  const rest = lines.indexOf("[long] … end");
+  assert.ok(cut >= 0 && other > cut && rest > other, lines.map((l) => l.slice(0, 40)).join("\n"));
+  assert.ok(lines.indexOf("Ended : other") < rest, "the other task was not held until the line ended");
+});
+
+test("raw: a stalled line is never cut; the other task's line waits for its end", async () => {
+  const lines = await reported(stalledLine, { output: "raw", cut: { idleMs: 300, heldMs: 60_000 } });
+  assert.ok(lines.includes(`${"x".repeat(100_000)} end`), "the line is whole");
+  assert.ok(lines.indexOf(`${"x".repeat(100_000)} end`) < lines.indexOf("other line"));
+});
+
+test("prefixed: a line that keeps coming is cut only once it has held the output for heldMs", async () => {
+  // 70 KB at once (the line takes the output), then 80 KB more over 0.8 s: never idle for 0.5 s.
+  const busy = [
+    exec(
+      "long",
+      "head -c 70000 /dev/zero | tr '\\0' x; " +
+        "for i in $(seq 1 8); do sleep 0.1; head -c 10000 /dev/zero | tr '\\0' x; done; echo",
+    ),
+    exec("other", "sleep 0.3; echo other line"),
+  ];
+  const whole = await reported(busy, { cut: { idleMs: 500, heldMs: 60_000 } });
+  assert.ok(whole.includes(`[long] ${"x".repeat(150_000)}`), "not cut");
+  assert.ok(whole.indexOf(`[long] ${"x".repeat(150_000)}`) < whole.indexOf("[other] other line"));
+  const held = await reported(busy, { cut: { idleMs: 500, heldMs: 400 } });
+  const cut = held.findIndex((l) => l.startsWith("[long] x") && l.endsWith("…"));
+  assert.ok(cut >= 0 && held.indexOf("[other] other line") > cut, held.map((l) => l.slice(0, 40)).join("\n"));
+  const pieces = held.filter((l) => l.startsWith("[long] "));
+  assert.equal(pieces.join("").replaceAll("[long] ", "").replaceAll("…", ""), "x".repeat(150_000));
+});
+
+test("prefixed: a line held up by a slow reader (behind) is not cut", async () => {
+  const lines = await reported(stalledLine, { behind: () => true, cut: { idleMs: 300, heldMs: 60_000 } });
+  assert.ok(lines.includes(`[long] ${"x".repeat(100_000)} end`), "the line is whole");
+});
+
+test("the CLI cuts a line stalled for a second while another task waits, and says so with …", async () => {
+  const result = await runCli([taskFile({ tasks: stalledLine })]);
+  assert.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.split("\n");
+  const cut = lines.indexOf(`[long] ${"x".repeat(100_000)}…`);
+  assert.ok(cut >= 0 && lines.indexOf("[other] other line") > cut);
+  assert.ok(lines.indexOf("[long] … end") > lines.indexOf("Ended : other"));
+});

@@ -428,7 +428,12 @@ class Reporters {
     this.status = status;
     this.trace = trace;
     const write = status ? status.wrap(io.write) : io.write;
-    this.text = new TextReporter({ write, output: options.output, color: options.colors.stdout });
+    this.text = new TextReporter({
+      write,
+      output: options.output,
+      color: options.colors.stdout,
+      behind: () => io.ready?.() !== undefined,
+    });
   }
 
   /** The reporters the options and the terminal ask for, each module loaded only then. */

@@ -15,7 +15,7 @@ import { OutputGroups } from "./grouped.ts";
 import { intrinsics } from "../intrinsics.ts";
 
 // Named apart: a local `Promise` would hide the global type from the docs of the exports.
-const { Promise: SafePromise, TextEncoder } = intrinsics;
+const { Promise: SafePromise, TextEncoder, setTimeout, clearTimeout, now } = intrinsics;
 
 /**
  * How task output is shown.
@@ -60,6 +60,18 @@ export interface TextReporterOptions {
   output?: OutputMode;
   /** Colour task names and statuses with ANSI escape codes (for a terminal). Default: false. */
   color?: boolean;
+  /**
+   * Whether what was written is still waiting to be taken (a slow reader): a task whose line is
+   * held up by that is not stalled, and its line is not cut (see {@linkcode CUT_IDLE_MS}).
+   * Default: never.
+   */
+  behind?: () => boolean;
+  /**
+   * `prefixed`: when a task that holds the output with an unfinished line, while others wait, has
+   * its line cut: once it has written nothing for `idleMs`, or has held the output for `heldMs`.
+   * Default: {@linkcode CUT_IDLE_MS} and {@linkcode CUT_HELD_MS}.
+   */
+  cut?: { idleMs: number; heldMs: number };
 }
 
 /** The streams task output and dagrun's own text go to. */
@@ -74,8 +86,23 @@ const other = (stream: Stream): Stream => stream === "stdout" ? "stderr" : "stdo
  */
 export const LINE_HOLD_BYTES = 64 * 1024;
 
+/**
+ * `prefixed` output: a task that holds the output with an unfinished line while others wait has
+ * its line cut (marked with `…` at the cut and again where it goes on) once it has written nothing
+ * for this long, so that a task stalled mid-line (a progress bar drawn with `\r`, a long line and
+ * then a pause) cannot hold the other tasks' output, and through back-pressure the tasks
+ * themselves, for as long as it likes.
+ */
+export const CUT_IDLE_MS = 1000;
+
+/** The same, however busy the task is, once it has held the output this long while others wait. */
+export const CUT_HELD_MS = 10_000;
+
 const encoder = new TextEncoder();
 const NEWLINE = new Uint8Array([10]);
+/** Ends a line cut short, and starts the rest of it. */
+const CUT_END = encoder.encode("…\n");
+const CUT_RESUME = encoder.encode("…");
 
 /** One task's unfinished lines. */
 interface TaskLines {
@@ -108,6 +135,8 @@ interface TaskLines {
  */
 export class TextReporter {
   readonly #write: Write;
+  readonly #behind?: () => boolean;
+  readonly #cut: { idleMs: number; heldMs: number };
   readonly #raw: boolean;
   readonly #groups?: OutputGroups;
   readonly #colors: Colors;
@@ -126,10 +155,16 @@ export class TextReporter {
   readonly #heldWaiters: (() => void)[] = [];
   /** Set by `finish`: what is left goes out in order, nobody takes the output any more. */
   #finished = false;
+  /** When the owner took the output, and when it last wrote (`prefixed`: see {@linkcode CUT_IDLE_MS}). */
+  #ownedAt = 0;
+  #ownerWroteAt = 0;
+  #cutTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Makes a reporter that writes through `options.write`. */
   constructor(options: TextReporterOptions) {
     this.#write = options.write;
+    this.#behind = options.behind;
+    this.#cut = options.cut ?? { idleMs: CUT_IDLE_MS, heldMs: CUT_HELD_MS };
     this.#raw = options.output === "raw";
     if (options.output === "grouped") this.#groups = new OutputGroups();
     this.#colors = new Colors(options.color ?? false);
@@ -190,13 +225,52 @@ export class TextReporter {
 
   /** Runs `action` now if the output is free for task `index`, else once it is. */
   #when(index: number | undefined, action: () => void): void {
-    if (this.#busy(index)) this.#queue.push(action);
+    if (this.#busy(index)) this.#wait(action);
     else action();
+  }
+
+  /** Queues `action` for when the output is free; a line that keeps it waiting may be cut. */
+  #wait(action: () => void): void {
+    this.#queue.push(action);
+    if (this.#cutTimer === undefined && this.#owner !== undefined && !this.#raw && !this.#groups) {
+      const idle = now() - this.#ownerWroteAt;
+      this.#cutTimer = setTimeout(() => this.#cutIfStalled(), Math.max(0, this.#cut.idleMs - idle));
+    }
+  }
+
+  /**
+   * Cuts the owner's unfinished line if it has kept the others waiting for too long (see
+   * {@linkcode CUT_IDLE_MS}): each stream it is mid-line on ends with `…`, and what comes next of
+   * that line is held as any other line, starting with `…` after the prefix.
+   */
+  #cutIfStalled(): void {
+    this.#cutTimer = undefined;
+    const index = this.#owner;
+    if (index === undefined || !this.#queue.length) return;
+    const t = now();
+    // Held up by a slow reader, the owner is not stalled.
+    if (this.#behind?.()) this.#ownerWroteAt = t;
+    const idle = t - this.#ownerWroteAt;
+    const { idleMs, heldMs } = this.#cut;
+    if (idle < idleMs && t - this.#ownedAt < heldMs) {
+      const next = Math.min(idleMs - idle, heldMs - (t - this.#ownedAt));
+      this.#cutTimer = setTimeout(() => this.#cutIfStalled(), Math.max(next, 10));
+      return;
+    }
+    const lines = this.#lines.get(index)!;
+    for (const stream of STREAMS) {
+      if (!this.#midLine[stream]) continue;
+      this.#write(stream, CUT_END);
+      (lines[stream] ??= new LineSplitter()).push(CUT_RESUME);
+      this.#heldChanged(CUT_RESUME.length);
+    }
+    this.#release();
   }
 
   /** `index` takes the output: what it holds of unfinished lines goes out, the rest as it comes. */
   #take(index: number, lines: TaskLines): void {
     this.#owner = index;
+    this.#ownedAt = this.#ownerWroteAt = now();
     this.#budget.exempt(lines.task);
     for (const stream of STREAMS) {
       const start = lines[stream]?.flush();
@@ -210,6 +284,8 @@ export class TextReporter {
   /** Lets go of the output and runs what waited for it, until one of them takes it again. */
   #release(): void {
     this.#owner = undefined;
+    if (this.#cutTimer !== undefined) clearTimeout(this.#cutTimer);
+    this.#cutTimer = undefined;
     this.#midLine.stdout = this.#midLine.stderr = false;
     this.#budget.exempt(undefined);
     for (const resume of this.#heldWaiters.splice(0)) resume();
@@ -256,7 +332,7 @@ export class TextReporter {
       const waiting = compact(data);
       this.#budget.add(waiting.length);
       return new SafePromise<void>((resolve) =>
-        this.#queue.push(() => {
+        this.#wait(() => {
           this.#budget.remove(waiting.length);
           resolve(this.#place(index, task, stream, waiting));
         })
@@ -268,6 +344,7 @@ export class TextReporter {
   /** `#output` once it is this task's turn. */
   #place(index: number, task: Task, stream: Stream, data: Uint8Array): void | Promise<void> {
     const lines = this.#linesOf(index, task);
+    if (this.#owner === index) this.#ownerWroteAt = now();
     if (this.#owner === index && this.#midLine[stream]) {
       const newline = data.indexOf(10);
       if (newline < 0) return this.#write(stream, data);
