@@ -362,3 +362,25 @@ test("the CLI cuts a line stalled for a second while another task waits, and say
   assert.ok(cut >= 0 && lines.indexOf("[other] other line") > cut);
   assert.ok(lines.indexOf("[long] … end") > lines.indexOf("Ended : other"));
 });
+
+test("the budget spent by long unfinished lines that stall: stalled lines are cut, the tasks do not wait for each other", async () => {
+  // 130 tasks each print 180 KiB without a newline, then pause 3 s: their unfinished lines are
+  // over the budget. Before, one task at a time held the output through its pause, and every other
+  // task waited, blocked on its full pipe, before it could even start its own: 130 × 3 s.
+  const n = 130;
+  const size = 180 * 1024;
+  const tasks = Array.from(
+    { length: n },
+    (_, i) => exec(`t${i}`, `head -c ${size} /dev/zero | tr '\\0' x; sleep 3; echo`),
+  );
+  const start = Date.now();
+  const result = await runCli([taskFile({ tasks })]);
+  const seconds = (Date.now() - start) / 1000;
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(seconds < (n * 3) / 4, `${seconds} s: the tasks paused one after another`);
+  for (let i = 0; i < n; i++) {
+    const mine = result.stdout.split("\n").filter((l) => l.startsWith(`[t${i}] `));
+    const text = mine.map((l) => l.slice(`[t${i}] `.length)).join("");
+    assert.equal(text.replaceAll("…", ""), "x".repeat(size), `t${i}: every byte, in pieces marked with …`);
+  }
+});

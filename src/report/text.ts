@@ -232,10 +232,28 @@ export class TextReporter {
   /** Queues `action` for when the output is free; a line that keeps it waiting may be cut. */
   #wait(action: () => void): void {
     this.#queue.push(action);
-    if (this.#cutTimer === undefined && this.#owner !== undefined && !this.#raw && !this.#groups) {
-      const idle = now() - this.#ownerWroteAt;
-      this.#cutTimer = setTimeout(() => this.#cutIfStalled(), Math.max(0, this.#cut.idleMs - idle));
-    }
+    this.#watchForStall();
+  }
+
+  /** While a task holds the output mid-line and others wait, checks on it (see {@linkcode CUT_IDLE_MS}). */
+  #watchForStall(): void {
+    if (this.#cutTimer !== undefined || this.#owner === undefined || this.#raw || this.#groups) return;
+    const idle = now() - this.#ownerWroteAt;
+    this.#cutTimer = setTimeout(() => this.#cutIfStalled(), Math.max(0, this.#idleLimit() - idle));
+  }
+
+  /**
+   * How long the owner may write nothing while others wait: shorter the more wait, down to a
+   * twentieth, and a twentieth while the budget is spent or half spent. Each task waiting for its
+   * turn (or for the gate) has its pipe paused, and its child blocked with it.
+   */
+  #idleLimit(): number {
+    const waiting = this.#pressed() ? 20 : this.#queue.length;
+    return this.#cut.idleMs / Math.min(20, Math.max(1, waiting));
+  }
+
+  #pressed(): boolean {
+    return this.#budget.spent || this.#budget.held * 2 >= HOLD_BYTES;
   }
 
   /**
@@ -246,12 +264,13 @@ export class TextReporter {
   #cutIfStalled(): void {
     this.#cutTimer = undefined;
     const index = this.#owner;
-    if (index === undefined || !this.#queue.length) return;
+    if (index === undefined || (!this.#queue.length && !this.#pressed())) return;
     const t = now();
     // Held up by a slow reader, the owner is not stalled.
     if (this.#behind?.()) this.#ownerWroteAt = t;
     const idle = t - this.#ownerWroteAt;
-    const { idleMs, heldMs } = this.#cut;
+    const idleMs = this.#idleLimit();
+    const { heldMs } = this.#cut;
     if (idle < idleMs && t - this.#ownedAt < heldMs) {
       const next = Math.min(idleMs - idle, heldMs - (t - this.#ownedAt));
       this.#cutTimer = setTimeout(() => this.#cutIfStalled(), Math.max(next, 10));
@@ -272,6 +291,7 @@ export class TextReporter {
     this.#owner = index;
     this.#ownedAt = this.#ownerWroteAt = now();
     this.#budget.exempt(lines.task);
+    if (this.#pressed()) this.#watchForStall();
     for (const stream of STREAMS) {
       const start = lines[stream]?.flush();
       if (!start) continue;
@@ -317,6 +337,7 @@ export class TextReporter {
   #heldChanged(bytes: number): void {
     if (bytes > 0) this.#budget.add(bytes);
     else if (bytes < 0) this.#budget.remove(-bytes);
+    if (this.#pressed()) this.#watchForStall();
   }
 
   #linesOf(index: number, task: Task): TaskLines {
