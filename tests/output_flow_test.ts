@@ -349,8 +349,9 @@ test("prefixed: a line that keeps coming is cut only once it has held the output
   assert.equal(pieces.join("").replaceAll("[long] ", "").replaceAll("…", ""), "x".repeat(150_000));
 });
 
-test("prefixed: a line held up by a slow reader (behind) is not cut", async () => {
-  const lines = await reported(stalledLine, { behind: () => true, cut: { idleMs: 300, heldMs: 60_000 } });
+test("prefixed: a line held up by a slow reader is not cut", async () => {
+  // A reader always behind: every output waits 10 ms for it.
+  const lines = await reported(stalledLine, { ready: () => sleep(10), cut: { idleMs: 300, heldMs: 60_000 } });
   assert.ok(lines.includes(`[long] ${"x".repeat(100_000)} end`), "the line is whole");
 });
 

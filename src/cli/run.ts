@@ -432,7 +432,7 @@ class Reporters {
       write,
       output: options.output,
       color: options.colors.stdout,
-      behind: () => io.ready?.() !== undefined,
+      ready: io.ready,
     });
   }
 
@@ -464,7 +464,7 @@ class Reporters {
     this.status?.handle(event);
     const wait = this.text.handle(event);
     this.trace?.handle(event);
-    if (event.type === "output") return wait ?? this.#io.ready?.();
+    return wait;
   }
 
   stopStatus(): void {

@@ -54,6 +54,8 @@ export class OutputBudget {
   #peak = 0;
   #spent = false;
   #exempt: object | undefined;
+  /** Set while the output itself is behind (see {@linkcode waitFor}): every gate waits for it. */
+  #behind: Promise<void> | undefined;
   #waiting: { key: object; resume: () => void }[] = [];
   readonly #listeners = new Set<() => void>();
 
@@ -101,10 +103,25 @@ export class OutputBudget {
     if (key !== undefined) this.#resume((k) => k === key);
   }
 
+  /**
+   * The output itself is behind (a slow reader): the pipes of every task, the exempt one's too,
+   * wait until `caughtUp` settles. A pipe read already under way still lands, but no more are
+   * started, so what dagrun takes from the tasks meanwhile does not grow with how many there are.
+   */
+  waitFor(caughtUp: Promise<unknown>): void {
+    if (this.#behind) return;
+    const behind: Promise<void> = caughtUp.then(() => {}, () => {}).then(() => {
+      if (this.#behind === behind) this.#behind = undefined;
+    });
+    this.#behind = behind;
+    for (const listener of [...this.#listeners]) listener();
+  }
+
   /** The gate of the task known by `key`. */
   gate(key: object): ReadGate {
     return {
       wait: () => {
+        if (this.#behind) return this.#behind;
         if (!this.#spent || key === this.#exempt) return undefined;
         return new SafePromise<void>((resume) => this.#waiting.push({ key, resume }));
       },

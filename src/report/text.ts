@@ -61,11 +61,12 @@ export interface TextReporterOptions {
   /** Colour task names and statuses with ANSI escape codes (for a terminal). Default: false. */
   color?: boolean;
   /**
-   * Whether what was written is still waiting to be taken (a slow reader): a task whose line is
-   * held up by that is not stalled, and its line is not cut (see {@linkcode CUT_IDLE_MS}).
-   * Default: never.
+   * `undefined` while what was written is being taken, else a promise settled once the reader has
+   * caught up (a slow reader). Meanwhile every task's pipes wait, not only the one whose output
+   * found the reader behind, and a line held up by it is not stalled, so it is not cut (see
+   * {@linkcode CUT_IDLE_MS}). Default: always taken.
    */
-  behind?: () => boolean;
+  ready?: () => Promise<void> | undefined;
   /**
    * `prefixed`: when a task that holds the output with an unfinished line, while others wait, has
    * its line cut: once it has written nothing for `idleMs`, or has held the output for `heldMs`.
@@ -135,7 +136,7 @@ interface TaskLines {
  */
 export class TextReporter {
   readonly #write: Write;
-  readonly #behind?: () => boolean;
+  readonly #ready?: () => Promise<void> | undefined;
   readonly #cut: { idleMs: number; heldMs: number };
   readonly #raw: boolean;
   readonly #groups?: OutputGroups;
@@ -163,7 +164,7 @@ export class TextReporter {
   /** Makes a reporter that writes through `options.write`. */
   constructor(options: TextReporterOptions) {
     this.#write = options.write;
-    this.#behind = options.behind;
+    this.#ready = options.ready;
     this.#cut = options.cut ?? { idleMs: CUT_IDLE_MS, heldMs: CUT_HELD_MS };
     this.#raw = options.output === "raw";
     if (options.output === "grouped") this.#groups = new OutputGroups();
@@ -190,9 +191,15 @@ export class TextReporter {
           `Failed : ${this.#colors.task(event.task.name)} (attempt ${event.attempt}/${event.attempts}: ` +
             `${event.error}), retrying in ${formatDuration(event.delayMs)}\n`,
         );
-      case "output":
-        if (this.#groups) return this.#hold(event.index, event.task, event.stream, event.data);
-        return this.#output(event.index, event.task, event.stream, event.data);
+      case "output": {
+        const wait = this.#groups
+          ? this.#hold(event.index, event.task, event.stream, event.data)
+          : this.#output(event.index, event.task, event.stream, event.data);
+        const behind = this.#ready?.();
+        if (!behind) return wait;
+        this.#budget.waitFor(behind);
+        return wait ?? behind;
+      }
       case "ended":
         return this.#ended(event.index, event.task, `Ended : ${this.#colors.task(event.task.name)}\n`);
       case "up-to-date":
@@ -267,7 +274,7 @@ export class TextReporter {
     if (index === undefined || (!this.#queue.length && !this.#pressed())) return;
     const t = now();
     // Held up by a slow reader, the owner is not stalled.
-    if (this.#behind?.()) this.#ownerWroteAt = t;
+    if (this.#ready?.()) this.#ownerWroteAt = t;
     const idle = t - this.#ownerWroteAt;
     const idleMs = this.#idleLimit();
     const { heldMs } = this.#cut;
