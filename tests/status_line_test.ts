@@ -90,7 +90,11 @@ function assertWhole(text: string, n: number, lines: number, grouped: boolean) {
     assert.equal(text.split(`\n[t${t}] t${t} to stderr\n`).length, 2, `stderr line of t${t}`);
     if (grouped) {
       const block = Array.from({ length: lines }, (_, i) => `[t${t}] t${t} line ${i}\n`).join("");
-      assert.ok(text.includes(block + `Ended : t${t}\n`), `block of t${t}`);
+      if (!text.includes(block + `Ended : t${t}\n`)) {
+        const at = text.indexOf(`[t${t}] t${t} line 0\n`);
+        const end = text.indexOf(`Ended : t${t}\n`);
+        assert.fail(`block of t${t}: ${JSON.stringify(text.slice(at, end + 20).slice(0, 4000))}`);
+      }
     }
   }
 }
