@@ -48,17 +48,20 @@ function terminal(takenAtOnce: number) {
     };
   };
   const std: StandardStreams = { stdin: {}, stdout: stream("stdout"), stderr: stream("stderr") };
-  return { std, screen };
+  const { io } = new ProcessStreams(std);
+  /** One write of the command line, passed on at once (not at the end of the turn). */
+  const put = (to: "stdout" | "stderr", text: string) => {
+    io.write(to, text);
+    io.flush!();
+  };
+  return { std, screen, io, put };
 }
 
 test("a stderr write waits for a stdout write the terminal took only in part, so no line is torn", async () => {
-  const { std, screen } = terminal(10);
-  const { io } = new ProcessStreams(std);
-  io.write("stdout", "[a] a long line of a\n[a] another line of a\n");
-  io.flush!();
-  io.write("stderr", "[b] b to stderr\n");
-  io.flush!();
-  io.write("stdout", "[c] c\n");
+  const { screen, io, put } = terminal(10);
+  put("stdout", "[a] a long line of a\n[a] another line of a\n");
+  put("stderr", "[b] b to stderr\n");
+  put("stdout", "[c] c\n");
   await io.drain!();
   assert.deepEqual(screen.join("").split("\n"), [
     "[a] a long line of a",
@@ -70,15 +73,13 @@ test("a stderr write waits for a stdout write the terminal took only in part, so
 });
 
 test("writes wait for the other stream in a chain, and drain settles only once all are taken", async () => {
-  const { std, screen } = terminal(3);
-  const { io } = new ProcessStreams(std);
+  const { std, screen, io, put } = terminal(3);
   const expected: string[] = [];
   for (let i = 0; i < 20; i++) {
     const stream = i % 3 === 0 ? "stderr" : "stdout";
     const line = `${stream} line ${i}\n`;
     expected.push(line);
-    io.write(stream, line);
-    io.flush!();
+    put(stream, line);
   }
   await io.drain!();
   assert.equal(screen.join(""), expected.join(""));
@@ -86,11 +87,8 @@ test("writes wait for the other stream in a chain, and drain settles only once a
 });
 
 test("writes on one stream are not held back while the other is idle", () => {
-  const { std, screen } = terminal(1000);
-  const { io } = new ProcessStreams(std);
-  io.write("stdout", "one\n");
-  io.flush!();
-  io.write("stderr", "two\n");
-  io.flush!();
+  const { screen, put } = terminal(1000);
+  put("stdout", "one\n");
+  put("stderr", "two\n");
   assert.deepEqual(screen, ["one\n", "two\n"]);
 });

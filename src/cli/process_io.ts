@@ -24,6 +24,7 @@ const { Promise: SafePromise } = intrinsics;
 export const BACKLOG_BYTES = 1024 * 1024;
 
 type StreamName = "stdout" | "stderr";
+const other = (stream: StreamName): StreamName => stream === "stdout" ? "stderr" : "stdout";
 
 /** A write waiting for the other stream to catch up; `done` is called once it is taken. */
 type Queued = { stream: StreamName; data: string | Uint8Array; done?: () => void };
@@ -133,7 +134,7 @@ export class ProcessStreams {
 
   /** Writes `write` now, or queues it behind writes to the other stream still under way. */
   #send(write: Queued): void {
-    if (this.#queue.length === 0 && !this.#busy(write.stream === "stdout" ? "stderr" : "stdout")) {
+    if (this.#queue.length === 0 && !this.#busy(other(write.stream))) {
       this.#put(write);
       return;
     }
@@ -150,12 +151,12 @@ export class ProcessStreams {
   #pump(): void {
     while (this.#queue.length > 0 && !this.#waiting) {
       const next = this.#queue[0];
-      const other = next.stream === "stdout" ? "stderr" : "stdout";
-      if (this.#busy(other)) {
+      const before = other(next.stream);
+      if (this.#busy(before)) {
         this.#waiting = true;
         // The callback of an empty write comes once every write before it is taken. A stream
         // that fails calls back with its error or never: #lost pumps again then.
-        this.#writeTo[other]("", () => {
+        this.#writeTo[before]("", () => {
           this.#waiting = false;
           this.#pump();
         });

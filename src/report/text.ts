@@ -245,8 +245,12 @@ export class TextReporter {
   /** While a task holds the output mid-line and others wait, checks on it (see {@linkcode CUT_IDLE_MS}). */
   #watchForStall(): void {
     if (this.#cutTimer !== undefined || this.#owner === undefined || this.#raw || this.#groups) return;
-    const idle = now() - this.#ownerWroteAt;
-    this.#cutTimer = setTimeout(() => this.#cutIfStalled(), Math.max(0, this.#idleLimit() - idle));
+    this.#cutTimer = setTimeout(() => this.#cutIfStalled(), Math.max(this.#untilCut(now()), 10));
+  }
+
+  /** How long, from `t`, until the owner's line is due to be cut: ≤ 0 when it is. */
+  #untilCut(t: number): number {
+    return Math.min(this.#idleLimit() - (t - this.#ownerWroteAt), this.#cut.heldMs - (t - this.#ownedAt));
   }
 
   /**
@@ -275,14 +279,7 @@ export class TextReporter {
     const t = now();
     // Held up by a slow reader, the owner is not stalled.
     if (this.#ready?.()) this.#ownerWroteAt = t;
-    const idle = t - this.#ownerWroteAt;
-    const idleMs = this.#idleLimit();
-    const { heldMs } = this.#cut;
-    if (idle < idleMs && t - this.#ownedAt < heldMs) {
-      const next = Math.min(idleMs - idle, heldMs - (t - this.#ownedAt));
-      this.#cutTimer = setTimeout(() => this.#cutIfStalled(), Math.max(next, 10));
-      return;
-    }
+    if (this.#untilCut(t) > 0) return this.#watchForStall();
     const lines = this.#lines.get(index)!;
     for (const stream of STREAMS) {
       if (!this.#midLine[stream]) continue;
