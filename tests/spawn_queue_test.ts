@@ -96,12 +96,21 @@ test("a refusal that arrives a tick later (as on Node) sets the cap from the pro
   // pipes: 2000 tasks under `ulimit -n 256` hung.
   let live = 0;
   let most = 0;
+  // The processes' exits are held until the first refusal has been taken (a macrotask after it):
+  // on a loaded machine a `sleep` could otherwise end first, and the cap would count fewer.
+  let taken!: () => void;
+  const firstRefusalTaken = new Promise<void>((resolve) => taken = resolve);
   const spawn: typeof spawnShell = (command, options) => {
     if (live >= 4) {
       const refused = Object.assign(new Error("refused (EMFILE)"), { code: "EMFILE" });
       return {
         pid: 0,
-        exit: new Promise((_, reject) => setTimeout(() => reject(refused), 0)),
+        exit: new Promise((_, reject) =>
+          setTimeout(() => {
+            reject(refused);
+            setTimeout(taken, 0);
+          }, 0)
+        ),
         closed: Promise.resolve(),
         kill: () => {},
         stopReading: () => {},
@@ -109,8 +118,9 @@ test("a refusal that arrives a tick later (as on Node) sets the cap from the pro
     }
     const proc = spawnShell(command, options);
     most = Math.max(most, ++live);
-    proc.exit.finally(() => live--);
-    return proc;
+    const exit = proc.exit.then(async (e) => (await firstRefusalTaken, e));
+    exit.finally(() => live--);
+    return { ...proc, exit, kill: (s) => proc.kill(s), stopReading: () => proc.stopReading() };
   };
   const queue = new SpawnQueue({ spawn });
   const never = new AbortController().signal;
