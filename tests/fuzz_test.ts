@@ -4,8 +4,8 @@
  * duplicate keys). Each must load, or be refused with a one-screen {@linkcode TaskFileError};
  * what loads must run to one final status per task. A few cases go through the CLI as well.
  *
- * `DAGRUN_FUZZ_CASES=100000` runs more cases (the default keeps the suite fast), and
- * `DAGRUN_FUZZ_SEED=N` other ones; the test's name shows both.
+ * `DAGRUN_FUZZ_CASES=100000` runs more cases (the default, 1000, keeps the suite fast; 3000 with
+ * `DAGRUN_TEST_FULL=1`), and `DAGRUN_FUZZ_SEED=N` other ones; the test's name shows both.
  */
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -13,10 +13,10 @@ import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { type Executor, loadTaskFile, parseTaskFile, run, TaskFileError } from "../mod.ts";
-import { runCli, tempDir } from "./_helpers.ts";
+import { runCli, sized, tempDir } from "./_helpers.ts";
 
 const SEED = Number(process.env.DAGRUN_FUZZ_SEED ?? 20261129);
-const CASES = Number(process.env.DAGRUN_FUZZ_CASES ?? 3000);
+const CASES = Number(process.env.DAGRUN_FUZZ_CASES ?? sized(1000, 3000));
 
 /** A small, seeded PRNG (mulberry32): the same cases on every run and runtime. */
 function random(seed: number): () => number {

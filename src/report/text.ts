@@ -73,6 +73,12 @@ export interface TextReporterOptions {
    * Default: {@linkcode CUT_IDLE_MS} and {@linkcode CUT_HELD_MS}.
    */
   cut?: { idleMs: number; heldMs: number };
+  /**
+   * How many bytes of task output may be held back (unfinished lines, `grouped` blocks not yet
+   * written) before the tasks' pipes wait; less memory for less throughput. Default:
+   * {@linkcode HOLD_BYTES}.
+   */
+  holdBytes?: number;
 }
 
 /** The streams task output and dagrun's own text go to. */
@@ -160,6 +166,7 @@ export class TextReporter {
   #ownedAt = 0;
   #ownerWroteAt = 0;
   #cutTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #holdBytes: number;
 
   /** Makes a reporter that writes through `options.write`. */
   constructor(options: TextReporterOptions) {
@@ -169,7 +176,8 @@ export class TextReporter {
     this.#raw = options.output === "raw";
     if (options.output === "grouped") this.#groups = new OutputGroups();
     this.#colors = new Colors(options.color ?? false);
-    this.#budget = new OutputBudget(HOLD_BYTES);
+    this.#holdBytes = options.holdBytes ?? HOLD_BYTES;
+    this.#budget = new OutputBudget(this.#holdBytes);
   }
 
   /** Shows one event; for an output event that must wait, returns when the task may go on. */
@@ -264,7 +272,7 @@ export class TextReporter {
   }
 
   #pressed(): boolean {
-    return this.#budget.spent || this.#budget.held * 2 >= HOLD_BYTES;
+    return this.#budget.spent || this.#budget.held * 2 >= this.#holdBytes;
   }
 
   /**
