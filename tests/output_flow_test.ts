@@ -333,7 +333,8 @@ test("raw: a stalled line is never cut; the other task's line waits for its end"
 });
 
 test("prefixed: a line that keeps coming is cut only once it has held the output for heldMs", async () => {
-  // 70 KB at once (the line takes the output), then 80 KB more over 0.8 s: never idle for 0.5 s.
+  // 70 KB at once (the line takes the output), then 80 KB more over 0.8 s: idle for 0.1 s at a time,
+  // far less than idleMs divided by the writes waiting (three at most) even on a loaded machine.
   const busy = [
     exec(
       "long",
@@ -342,10 +343,10 @@ test("prefixed: a line that keeps coming is cut only once it has held the output
     ),
     exec("other", "sleep 0.3; echo other line"),
   ];
-  const whole = await reported(busy, { cut: { idleMs: 500, heldMs: 60_000 } });
+  const whole = await reported(busy, { cut: { idleMs: 5000, heldMs: 60_000 } });
   assert.ok(whole.includes(`[long] ${"x".repeat(150_000)}`), "not cut");
   assert.ok(whole.indexOf(`[long] ${"x".repeat(150_000)}`) < whole.indexOf("[other] other line"));
-  const held = await reported(busy, { cut: { idleMs: 500, heldMs: 400 } });
+  const held = await reported(busy, { cut: { idleMs: 5000, heldMs: 400 } });
   const cut = held.findIndex((l) => l.startsWith("[long] x") && l.endsWith("…"));
   assert.ok(cut >= 0 && held.indexOf("[other] other line") > cut, held.map((l) => l.slice(0, 40)).join("\n"));
   const pieces = held.filter((l) => l.startsWith("[long] "));
