@@ -1,6 +1,7 @@
 /**
  * The whole suite, as `npm test` runs it: its parts one after another, each streaming its output.
  *
+ * - `check`: `deno check` of the sources, tests and scripts, once (the parts below do not check again);
  * - `deno`: every test file on Deno (`deno test --parallel`, as many files at a time as the machine
  *   has cores), the longest started first;
  * - `spawn-default`: `deno task test:spawn-default`, the spawn, controls, faults and output tests
@@ -23,6 +24,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { root } from "./build_npm.ts";
+import { longFirst } from "./test_order.ts";
 
 /** One part of the suite: `deno` with these arguments in the repository's root. */
 interface Part {
@@ -32,32 +34,17 @@ interface Part {
   needs?: string;
 }
 
-/**
- * Test files started first on Deno, longest first (most wait on timeouts: workers lost, Redis gone),
- * so that the run does not end with one of them started last and running alone.
- */
-const LONG_FIRST = [
-  "remote_faults_test.ts",
-  "remote_lost_test.ts",
-  "eval_worker_test.ts",
-  "fuzz_test.ts",
-  "url_test.ts",
-  "spawn_ffi_test.ts",
-  "status_line_test.ts",
-  "remote_test.ts",
-  "timings_test.ts",
-  "cli_test.ts",
-];
-
 /** `deno task test:deno`'s files (`deno test`'s default names in tests/), the long ones first. */
 function denoTestFiles(): string[] {
   const files = readdirSync(join(root, "tests")).filter((f) => /^(.*[._])?test\.ts$/.test(f));
-  const rank = (f: string) => LONG_FIRST.includes(f) ? LONG_FIRST.indexOf(f) : LONG_FIRST.length;
-  return files.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1)).map((f) => `tests/${f}`);
+  return longFirst(files.map((f) => `tests/${f}`));
 }
 
 const PARTS: Part[] = [
-  { name: "deno", args: ["test", "--allow-all", "--parallel", ...denoTestFiles()] },
+  // Type-checked once here, so that the parts below need not: under `deno test` each worker thread
+  // a test starts checks its module again (20 s of the Deno part).
+  { name: "check", args: ["check", "mod.ts", "reporters.ts", "cli.ts", "src/", "tests/", "scripts/"] },
+  { name: "deno", args: ["test", "--allow-all", "--no-check", "--parallel", ...denoTestFiles()] },
   { name: "spawn-default", args: ["task", "test:spawn-default"] },
   { name: "build", args: ["run", "--allow-all", "scripts/build_npm.ts"] },
   { name: "node", args: ["run", "--allow-all", "scripts/test_node.ts", "--built"], needs: "build" },

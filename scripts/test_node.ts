@@ -16,6 +16,7 @@ import { spawnSync } from "node:child_process";
 import { basename, join, relative } from "node:path";
 import process from "node:process";
 import { buildNpm, isFixture, outDir, root, walk } from "./build_npm.ts";
+import { longFirst } from "./test_order.ts";
 
 /** `deno test`'s default test file names: `test.ts`, `*_test.ts`, `*.test.ts` (here compiled). */
 const TEST_FILE = /^(.*[._])?test\.js$/;
@@ -24,8 +25,9 @@ if (import.meta.main) {
   const args = process.argv.slice(2);
   if (args[0] === "--built") args.shift();
   else buildNpm({ dryRunPack: false });
-  const files = walk(relative(root, join(outDir, "tests")))
-    .filter((f) => TEST_FILE.test(basename(f)) && !isFixture(f));
+  const files = longFirst(
+    walk(relative(root, join(outDir, "tests"))).filter((f) => TEST_FILE.test(basename(f)) && !isFixture(f)),
+  );
   if (files.length === 0) throw new Error(`no test files in ${outDir}/tests`);
   const node = ["--test", "--test-concurrency=2", "--test-reporter=spec", ...args, ...files];
   console.log(`node ${node.join(" ")}`);
