@@ -1,19 +1,25 @@
 /**
- * The whole suite, as `npm test` runs it: its parts one after another, each streaming its output.
+ * The whole suite, as `npm test` runs it: two lanes of parts at once, each part's output printed
+ * whole when it ends.
  *
- * - `check`: `deno check` of the sources, tests and scripts, once (the parts below do not check again);
- * - `deno`: every test file on Deno (`deno test --parallel`, as many files at a time as the machine
- *   has cores), the longest started first;
- * - `spawn-default`: `deno task test:spawn-default`, the spawn, controls, faults and output tests
- *   again on Deno, spawning through `Deno.Command` instead of the FFI spawn;
- * - `build`: the npm package, built once for the two parts after it;
- * - `node`: the suite on Node against that build (`test_node.ts --built`);
- * - `package`: the same build packed, installed and used as a user gets it (`test_package.ts --built`).
+ * - lane 1, on Deno:
+ *   - `check`: `deno check` of the sources, tests and scripts, once (the parts below do not check
+ *     again: under `deno test` each eval worker thread a test starts checked its module again);
+ *   - `deno`: every test file on Deno (`deno test --parallel`, as many files at a time as the
+ *     machine has cores), the longest started first;
+ *   - `spawn-default`: `deno task test:spawn-default`, the spawn, controls, faults and output
+ *     tests again on Deno, spawning through `Deno.Command` instead of the FFI spawn;
+ * - lane 2, on Node:
+ *   - `build`: the npm package, built once for the two parts after it;
+ *   - `node`: the suite on Node against that build (`test_node.ts --built`);
+ *   - `package`: the same build packed, installed and used as a user gets it
+ *     (`test_package.ts --built`).
  *
- * The parts run one at a time, not at once: many tests start hundreds of processes or measure
- * memory and wall time, and on a machine with two cores parts run side by side were slower in all
- * and failed on load rather than on code. A failed part does not stop the later ones (except that
- * `node` and `package` need the build), so one run shows every failure. Exits 1 when any failed.
+ * The lanes run side by side because most long test files wait (workers lost, Redis gone, readers
+ * that sleep) rather than compute: on the 2-core machine the suite took 420 s one part at a time
+ * and 300 s in two lanes. Within a lane the parts run in turn. A failed part does not stop the
+ * later ones (except that `node` and `package` need the build), so one run shows every failure.
+ * A line every minute names the parts still running. Exits 1 when any part failed.
  *
  * Usage: `deno task test:all` (what `npm test` runs)
  *
@@ -40,58 +46,62 @@ function denoTestFiles(): string[] {
   return longFirst(files.map((f) => `tests/${f}`));
 }
 
-const PARTS: Part[] = [
-  // Type-checked once here, so that the parts below need not: under `deno test` each worker thread
-  // a test starts checks its module again (20 s of the Deno part).
-  { name: "check", args: ["check", "mod.ts", "reporters.ts", "cli.ts", "src/", "tests/", "scripts/"] },
-  { name: "deno", args: ["test", "--allow-all", "--no-check", "--parallel", ...denoTestFiles()] },
-  { name: "spawn-default", args: ["task", "test:spawn-default"] },
-  { name: "build", args: ["run", "--allow-all", "scripts/build_npm.ts"] },
-  { name: "node", args: ["run", "--allow-all", "scripts/test_node.ts", "--built"], needs: "build" },
-  {
-    name: "package",
-    args: ["run", "--allow-all", "scripts/test_package.ts", "--built"],
-    needs: "build",
-  },
+const LANES: Part[][] = [
+  [
+    { name: "check", args: ["check", "mod.ts", "reporters.ts", "cli.ts", "src/", "tests/", "scripts/"] },
+    { name: "deno", args: ["test", "--allow-all", "--no-check", "--parallel", ...denoTestFiles()] },
+    { name: "spawn-default", args: ["task", "test:spawn-default"] },
+  ],
+  [
+    { name: "build", args: ["run", "--allow-all", "scripts/build_npm.ts"] },
+    { name: "node", args: ["run", "--allow-all", "scripts/test_node.ts", "--built"], needs: "build" },
+    {
+      name: "package",
+      args: ["run", "--allow-all", "scripts/test_package.ts", "--built"],
+      needs: "build",
+    },
+  ],
 ];
 
-/** The part running now, if any. */
-let running: ChildProcess | undefined;
-/** Whether a SIGTERM came: the part running is stopped and no other starts. */
-let terminated = false;
+/** The parts running now, with what they wrote so far. */
+const running = new Map<Part, { child: ChildProcess; output: Buffer[] }>();
+/** Set by SIGINT or SIGTERM: the running parts are stopped and no other starts. */
+let stoppedBy: NodeJS.Signals | undefined;
 
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 
-/** Runs a part to its end, its output going straight to ours; resolves to whether it exited 0. */
+/** Prints a part's output whole, between a header and the line that says how it ended. */
+function print(part: Part, output: Buffer[], end: string): void {
+  process.stdout.write(`\n===== ${part.name}: deno ${part.args.join(" ")} =====\n`);
+  process.stdout.write(Buffer.concat(output));
+  process.stdout.write(`===== [${elapsed()}] ${part.name}: ${end} =====\n`);
+}
+
+/** Runs a part to its end, its output (stdout and stderr, in order) kept; resolves to whether it exited 0. */
 function runPart(part: Part): Promise<boolean> {
-  console.log(`\n===== [${elapsed()}] ${part.name}: deno ${part.args.join(" ")} =====`);
-  const child = spawn(process.execPath, part.args, { cwd: root, stdio: "inherit" });
-  running = child;
+  console.log(`[${elapsed()}] ${part.name}: started`);
+  const child = spawn(process.execPath, part.args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const output: Buffer[] = [];
+  child.stdout!.on("data", (chunk: Buffer) => output.push(chunk));
+  child.stderr!.on("data", (chunk: Buffer) => output.push(chunk));
+  running.set(part, { child, output });
   return new Promise((resolve) => {
-    child.once("error", (e) => {
-      console.log(`${part.name}: could not start: ${e.message}`);
-      resolve(false);
-    });
+    child.once("error", (e) => output.push(Buffer.from(`could not start: ${e.message}\n`)));
     child.once("close", (code, signal) => {
-      running = undefined;
+      running.delete(part);
       const ok = code === 0;
-      console.log(`===== [${elapsed()}] ${part.name}: ${ok ? "ok" : `FAILED (${code ?? signal})`} =====`);
+      print(part, output, ok ? "ok" : `FAILED (${code ?? signal})`);
       resolve(ok);
     });
   });
 }
 
-if (import.meta.main) {
-  // Ctrl-C reaches the running part from the terminal; a CI's SIGTERM to this script alone is
-  // passed on to it.
-  process.once("SIGTERM", () => {
-    terminated = true;
-    running?.kill("SIGTERM");
-  });
+/** Runs a lane's parts in turn; resolves to the names of those that failed or could not run. */
+async function runLane(parts: Part[]): Promise<string[]> {
   const failed: string[] = [];
-  for (const part of PARTS) {
-    if (terminated) process.exit(143);
+  for (const part of parts) {
+    if (stoppedBy) break;
     if (part.needs && failed.includes(part.needs)) {
       console.log(`\n${part.name}: not run (${part.needs} failed)`);
       failed.push(part.name);
@@ -99,6 +109,24 @@ if (import.meta.main) {
       failed.push(part.name);
     }
   }
+  return failed;
+}
+
+if (import.meta.main) {
+  // Ctrl-C reaches the parts from the terminal as well; a CI's SIGTERM to this script alone is
+  // passed on. Either way each part's output so far is printed as it ends.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      stoppedBy = signal;
+      for (const { child } of running.values()) child.kill(signal);
+    });
+  }
+  const ticker = setInterval(() => {
+    console.log(`[${elapsed()}] running: ${[...running.keys()].map((p) => p.name).join(", ")}`);
+  }, 60_000);
+  const failed = (await Promise.all(LANES.map(runLane))).flat();
+  clearInterval(ticker);
+  if (stoppedBy) process.exit(stoppedBy === "SIGINT" ? 130 : 143);
   console.log(
     failed.length ? `\nFailed: ${failed.join(", ")} (${elapsed()})` : `\nAll parts passed in ${elapsed()}`,
   );
