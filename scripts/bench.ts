@@ -883,22 +883,29 @@ async function remoteBench(): Promise<void> {
     };
 
     const n = 2000;
-    writeFileSync(join(d, "true.json"), spawnWorkload(n).taskFile);
+    const { taskFile, jobs } = spawnWorkload(n);
+    writeFileSync(join(d, "true.json"), taskFile);
     const trueFile = join(d, "true.json");
+    // ninja spawning the same 2000 shells on the same cores: what this machine allows at all, as
+    // its spawn cost swings several-fold from day to day (0.94 s and 8.08 s measured).
+    const ninjaDir = dir("remote/ninja");
+    writeFileSync(join(ninjaDir, "build.ninja"), ninjaFile(jobs));
     const t = await alternate("remote", {
       "local": () => dagrunTimed(trueFile, join(d, "true-report.json")),
       "remote": withEnv(() => dagrunTimed(trueFile, join(d, "true-report.json"), remote)),
+      ...(peers.ninja ? { "ninja": () => measure([peers.ninja!, "-j", String(n)], { cwd: ninjaDir }) } : {}),
     });
-    const rate = (xs: Sample[]) => n / (med(xs, "makespanMs") / 1000);
+    const rate = (xs: Sample[], key?: "makespanMs") => n / (med(xs, key) / 1000);
     for (const sample of [...t.local, ...t.remote]) delete sample.report;
+    const ninja = t.ninja ? `, ninja ${rate(t.ninja).toFixed(0)} tasks/s` : "";
     row({
       workload: "remote",
       measure: `${n} × true, 3 workers`,
-      dagrun: `${rate(t.remote).toFixed(0)} tasks/s (wall ${s(med(t.remote))})`,
-      peer: `local ${rate(t.local).toFixed(0)} tasks/s (wall ${s(med(t.local))})`,
+      dagrun: `${rate(t.remote, "makespanMs").toFixed(0)} tasks/s (wall ${s(med(t.remote))})`,
+      peer: `local ${rate(t.local, "makespanMs").toFixed(0)} tasks/s (wall ${s(med(t.local))})${ninja}`,
       ratio: x(med(t.remote, "makespanMs") / med(t.local, "makespanMs")),
       target: "≥ 500 tasks/s",
-      met: rate(t.remote) >= 500,
+      met: rate(t.remote, "makespanMs") >= 500,
     });
 
     const tasks = timedDag(300, 1);
