@@ -81,7 +81,13 @@ function print(part: Part, output: Buffer[], end: string): void {
 /** Runs a part to its end, its output (stdout and stderr, in order) kept; resolves to whether it exited 0. */
 function runPart(part: Part): Promise<boolean> {
   console.log(`[${elapsed()}] ${part.name}: started`);
-  const child = spawn(process.execPath, part.args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  // Each part leads a process group of its own, so that a stop reaches everything it started: the
+  // `node --test` under test_node.ts, and the redis-servers and workers the remote tests start.
+  const child = spawn(process.execPath, part.args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   const output: Buffer[] = [];
   child.stdout!.on("data", (chunk: Buffer) => output.push(chunk));
   child.stderr!.on("data", (chunk: Buffer) => output.push(chunk));
@@ -113,12 +119,16 @@ async function runLane(parts: Part[]): Promise<string[]> {
 }
 
 if (import.meta.main) {
-  // Ctrl-C reaches the parts from the terminal as well; a CI's SIGTERM to this script alone is
-  // passed on. Either way each part's output so far is printed as it ends.
+  // Ctrl-C and a CI's SIGTERM are passed on to each running part's whole group; each part's output
+  // so far is printed as it ends.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       stoppedBy = signal;
-      for (const { child } of running.values()) child.kill(signal);
+      for (const { child } of running.values()) {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch { /* the part ended meanwhile */ }
+      }
     });
   }
   const ticker = setInterval(() => {
