@@ -17,14 +17,11 @@ import type { RunReport, Task } from "../mod.ts";
 export const isDeno = "Deno" in globalThis;
 
 /**
- * `DAGRUN_TEST_FULL=1`: the stress cases run at the sizes their faults were first reported at
- * (thousands of tasks, every output mode through 150 MB). By default they run at a size that still
- * shows the fault, so that the whole suite stays quick on a two-core machine.
+ * A stress case's size: `full` with `DAGRUN_TEST_FULL=1` (the size its fault was first reported
+ * at: thousands of spawns, hundreds of tasks against the CLI's output budget), else `small`, a size
+ * that still shows the fault, so that the whole suite stays quick on a two-core machine.
  */
-export const fullSize: boolean = process.env.DAGRUN_TEST_FULL === "1";
-
-/** `full` when {@linkcode fullSize}, else `small`. */
-export const sized = <T>(small: T, full: T): T => fullSize ? full : small;
+export const sized = <T>(small: T, full: T): T => process.env.DAGRUN_TEST_FULL === "1" ? full : small;
 
 /**
  * The CLI this suite tests: `cli.ts` beside the tests' parent folder under Deno, the compiled

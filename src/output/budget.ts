@@ -64,6 +64,11 @@ export class OutputBudget {
     this.#limit = limit;
   }
 
+  /** The bytes it allows before the gate closes. */
+  get limit(): number {
+    return this.#limit;
+  }
+
   /** Bytes held now. */
   get held(): number {
     return this.#held;

@@ -166,7 +166,6 @@ export class TextReporter {
   #ownedAt = 0;
   #ownerWroteAt = 0;
   #cutTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #holdBytes: number;
 
   /** Makes a reporter that writes through `options.write`. */
   constructor(options: TextReporterOptions) {
@@ -176,8 +175,7 @@ export class TextReporter {
     this.#raw = options.output === "raw";
     if (options.output === "grouped") this.#groups = new OutputGroups();
     this.#colors = new Colors(options.color ?? false);
-    this.#holdBytes = options.holdBytes ?? HOLD_BYTES;
-    this.#budget = new OutputBudget(this.#holdBytes);
+    this.#budget = new OutputBudget(options.holdBytes ?? HOLD_BYTES);
   }
 
   /** Shows one event; for an output event that must wait, returns when the task may go on. */
@@ -272,7 +270,7 @@ export class TextReporter {
   }
 
   #pressed(): boolean {
-    return this.#budget.spent || this.#budget.held * 2 >= this.#holdBytes;
+    return this.#budget.spent || this.#budget.held * 2 >= this.#budget.limit;
   }
 
   /**
