@@ -19,7 +19,9 @@
  * that sleep) rather than compute: on the 2-core machine the suite took 420 s one part at a time
  * and 300 s in two lanes. Within a lane the parts run in turn. A failed part does not stop the
  * later ones (except that `node` and `package` need the build), so one run shows every failure.
- * A line every minute names the parts still running. Exits 1 when any part failed.
+ * A line every minute names the parts still running. Exits 1 when any part failed, after printing
+ * again, last, each failed part's failures (a CI log is often read from its tail, and the part
+ * that failed may have ended minutes before the suite did).
  *
  * Usage: `deno task test:all` (what `npm test` runs)
  *
@@ -29,6 +31,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
+import { stripVTControlCharacters } from "node:util";
 import { root } from "./build_npm.ts";
 import { longFirst } from "./test_order.ts";
 
@@ -65,6 +68,8 @@ const LANES: Part[][] = [
 
 /** The parts running now, with what they wrote so far. */
 const running = new Map<Part, { child: ChildProcess; output: Buffer[] }>();
+/** The whole output of each part that failed, by name. */
+const failedOutput = new Map<string, string>();
 /** Set by SIGINT or SIGTERM: the running parts are stopped and no other starts. */
 let stoppedBy: NodeJS.Signals | undefined;
 
@@ -76,6 +81,26 @@ function print(part: Part, output: Buffer[], end: string): void {
   process.stdout.write(`\n===== ${part.name}: deno ${part.args.join(" ")} =====\n`);
   process.stdout.write(Buffer.concat(output));
   process.stdout.write(`===== [${elapsed()}] ${part.name}: ${end} =====\n`);
+}
+
+/** The report's lines past this many are elided in the middle by {@linkcode failures}. */
+const FAILURES_LINES = 60;
+
+/**
+ * The part of a test run's output that says what failed: from `deno test`'s ` ERRORS ` heading or
+ * `node --test`'s `✖ failing tests:` to the end, or else its last lines. When that is long, its
+ * start (the first error, in full) and its end (the list of failed tests and the counts) are kept.
+ */
+export function failures(output: string): string {
+  // deno test colors its headings even into a pipe.
+  const lines = stripVTControlCharacters(output).trimEnd().split("\n");
+  const heading = lines.findLastIndex((l) => /^\s*ERRORS\s*$|^\s*✖ failing tests:\s*$/.test(l));
+  const section = heading >= 0 ? lines.slice(heading) : lines.slice(-FAILURES_LINES / 2);
+  if (section.length <= FAILURES_LINES) return section.join("\n");
+  const head = section.slice(0, FAILURES_LINES / 2), tail = section.slice(-FAILURES_LINES / 2);
+  return [...head, `… ${section.length - head.length - tail.length} lines, printed above …`, ...tail].join(
+    "\n",
+  );
 }
 
 /** Runs a part to its end, its output (stdout and stderr, in order) kept; resolves to whether it exited 0. */
@@ -98,6 +123,7 @@ function runPart(part: Part): Promise<boolean> {
       running.delete(part);
       const ok = code === 0;
       print(part, output, ok ? "ok" : `FAILED (${code ?? signal})`);
+      if (!ok) failedOutput.set(part.name, Buffer.concat(output).toString());
       resolve(ok);
     });
   });
@@ -137,6 +163,9 @@ if (import.meta.main) {
   const failed = (await Promise.all(LANES.map(runLane))).flat();
   clearInterval(ticker);
   if (stoppedBy) process.exit(stoppedBy === "SIGINT" ? 130 : 143);
+  for (const [name, output] of failedOutput) {
+    console.log(`\n===== ${name}: what failed (its whole output is above) =====\n${failures(output)}`);
+  }
   console.log(
     failed.length ? `\nFailed: ${failed.join(", ")} (${elapsed()})` : `\nAll parts passed in ${elapsed()}`,
   );
