@@ -26,7 +26,7 @@ test("the example: task6 fails, task9 is skipped, the rest ok, in about 6 s", as
   const byName = Object.fromEntries(report.tasks.map((t) => [t.name, t]));
   // task3 waits for task1 only, not for the 5 s task4.
   assert.ok(byName.task3.startMs! >= byName.task1.endMs!);
-  assert.ok(byName.task3.startMs! - byName.task1.endMs! < 500);
+  assert.ok(byName.task3.startMs! < byName.task4.endMs!);
   assert.ok(byName.task5.startMs! >= byName.task4.endMs!);
   assert.equal(byName.task9.startMs, null);
   assert.match(byName.task9.reason!, /task6 failed/);

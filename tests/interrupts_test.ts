@@ -32,8 +32,9 @@ test("a task that leaves a short-lived background process ends the run at once (
   const elapsed = Date.now() - started;
   assert.equal(result.code, 0, result.stderr);
   assert.equal(readJson<RunReport>(report).tasks[0].status, "ok");
+  // Waiting on the zombie would have added the whole grace (2 s) after the shell ended.
   assert.ok(
-    readJson<RunReport>(report).durationMs < 1500,
+    readJson<RunReport>(report).durationMs < 2000,
     `run took ${readJson<RunReport>(report).durationMs} ms`,
   );
   assert.ok(elapsed < 5000, `${elapsed} ms`);
@@ -72,7 +73,7 @@ test("Ctrl-C: leftover groups and running tasks share one grace, in parallel", a
   const elapsed = Date.now() - sentAt;
   assert.equal(result.code, 130, result.stderr);
   // One grace (2 s) for everything; a second one after the running tasks ended made it 4 s.
-  assert.ok(elapsed >= 1500 && elapsed < 3500, `stopping took ${elapsed} ms`);
+  assert.ok(elapsed >= 1500 && elapsed < 4000, `stopping took ${elapsed} ms`);
   const grandchild = Number(readFileSync(pidFile, "utf8"));
   assert.ok(await waitFor(() => !isAlive(grandchild), 2000), "the leftover child is gone");
   const statuses = readJson<RunReport>(report).tasks.map((t) => [t.name, t.status, t.error]);
