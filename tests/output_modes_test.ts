@@ -37,16 +37,23 @@ test("--output grouped: each task's output is one block, before its Ended line",
 
 test("--output grouped: blocks of failed, timed-out and interrupted tasks are flushed too", async () => {
   const started = `${taskFile("", "marker")}-started`;
+  const hung = `${started}-hung`;
   const tasks = [
     {
       name: "fails",
       type: "exec",
-      // Fails once "slow" has printed (on a loaded machine it may start late), after hangs timed out.
+      // Fails once "slow" has printed and hangs has timed out (on a loaded machine either may be late).
       arguments:
-        `while [ ! -f ${started} ]; do sleep 0.05; done; sleep 0.5; echo before failing; printf 'no newline'; exit 1`,
+        `while [ ! -f ${started} ] || [ ! -f ${hung} ]; do sleep 0.05; done; echo before failing; printf 'no newline'; exit 1`,
     },
     { name: "slow", type: "exec", arguments: `echo slow started; touch ${started}; sleep 30` },
-    { name: "hangs", type: "exec", arguments: "echo hanging; sleep 30", timeout: 0.2 },
+    // A timeout of 1 s, not less: a loaded machine took 0.2 s to get to the echo.
+    {
+      name: "hangs",
+      type: "exec",
+      arguments: `trap 'touch ${hung}; exit 1' TERM; echo hanging; sleep 30 & wait`,
+      timeout: 1,
+    },
     {
       name: "js",
       type: "eval",
@@ -67,7 +74,7 @@ test("--output grouped: blocks of failed, timed-out and interrupted tasks are fl
   assert.match(result.stdout, /\[fails\] before failing\n\[fails\] no newline\nEnded : fails\n/);
   assert.match(result.stdout, /\[slow\] slow started\nEnded : slow\n/);
   assert.match(result.stdout, /\[hangs\] hanging\nEnded : hangs\n/);
-  assert.match(result.stdout, /\n {2}hangs +failed .*timed out after 0\.2 s/);
+  assert.match(result.stdout, /\n {2}hangs +failed .*timed out after 1 s/);
   assert.match(result.stdout, /\[js\] js waiting\nEnded : js\n/);
 });
 
