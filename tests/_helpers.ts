@@ -69,6 +69,14 @@ export const exec = (name: string, command: string, ...rest: TaskRest): Task =>
 /** An eval task: `ev("b", "console.log(1)", "a")` runs the snippet after `a`. */
 export const ev = (name: string, code: string, ...rest: TaskRest): Task => task("eval", name, code, ...rest);
 
+/**
+ * A snippet that holds its thread for `ms` of wall time, as a CPU-bound loop does, but without using
+ * a core: busy loops competed with the other test files for the machine's cores, so checks around
+ * them measured how loaded the machine was.
+ */
+export const holdThread = (ms: number): string =>
+  `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${ms});`;
+
 /** A fresh temporary directory. */
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "dagrun-test-"));

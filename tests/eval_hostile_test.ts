@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Task } from "../mod.ts";
-import { ev, readJson, runCli, sendSignal, taskFile, tempDir } from "./_helpers.ts";
+import { ev, holdThread, readJson, runCli, sendSignal, taskFile, tempDir } from "./_helpers.ts";
 
 const MODES = ["inline", "worker"] as const;
 
@@ -75,9 +75,7 @@ for (const mode of MODES) {
   });
 
   test(`${mode}: a snippet that returns after its timeout is failed (timed out), not ok`, async () => {
-    // Holds its thread 1.5 s as a busy loop would, without taking a core from the other test files.
-    const busy = "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);";
-    const r = await runTasks([ev("late", busy, { timeout: 0.3 })], mode);
+    const r = await runTasks([ev("late", holdThread(1500), { timeout: 0.3 })], mode);
     assert.equal(r.code, 1);
     assert.equal(r.byName.late.status, "failed");
     assert.equal(r.byName.late.error, "timed out after 0.3 s");

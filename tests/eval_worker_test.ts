@@ -2,15 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { run, type RunEvent, type Task, workerEvalExecutor } from "../mod.ts";
-import { ev, readJson, runCli, sendSignal, taskFile, tempDir } from "./_helpers.ts";
+import { ev, holdThread, readJson, runCli, sendSignal, taskFile, tempDir } from "./_helpers.ts";
 import { join } from "node:path";
-
-/**
- * Holds its thread for `ms` of wall time, as a CPU-bound loop does, but without using a core:
- * busy loops competed with the other test files for the machine's two cores, so the checks below
- * measured how loaded the machine was rather than where the snippet ran.
- */
-const hold = (ms: number) => `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${ms});`;
 
 async function inWorkers(tasks: Task[], options: Parameters<typeof run>[1] = {}) {
   const output: string[] = [];
@@ -57,7 +50,7 @@ test("worker: console output is attributed to the task; a failure carries the sn
 
 test("worker: snippets that hold their thread leave the main thread free; each task has its own globals", async () => {
   const { byName } = await inWorkers([
-    ev("busy", `${hold(4000)} globalThis.mine = 1;`),
+    ev("busy", `${holdThread(4000)} globalThis.mine = 1;`),
     ev("other", "if (globalThis.mine !== undefined) throw new Error('shared');"),
     { name: "timer", type: "exec", arguments: "sleep 0.1" },
   ]);
@@ -73,7 +66,7 @@ test("worker: snippets that hold their thread leave the main thread free; each t
 test("worker: two snippets that hold their threads run at the same time", async () => {
   // Each snippet says when its hold began and ended: on one thread the two spans could not overlap.
   // (Their tasks' start times cannot tell: both are started at once either way.)
-  const timed = `console.log("from", Date.now()); ${hold(3000)} console.log("to", Date.now());`;
+  const timed = `console.log("from", Date.now()); ${holdThread(3000)} console.log("to", Date.now());`;
   const { output } = await inWorkers([ev("a", timed), ev("b", timed)]);
   const at = (task: string, mark: string) =>
     Number(output.match(new RegExp(`^${task} stdout: ${mark} (\\d+)$`, "m"))![1]);
