@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
@@ -43,12 +43,13 @@ test("a task that leaves a short-lived background process ends the run at once (
 test("Ctrl-C: leftover groups and running tasks share one grace, in parallel", async () => {
   const dir = tempDir();
   const pidFile = join(dir, "pid");
+  const trapped = join(dir, "trapped");
   const file = taskFile({
     tasks: [
       // Its shell dies on SIGTERM, its child ignores SIGTERM and keeps the output open: a leftover group.
       exec("leaves", `(trap '' TERM; exec sleep 30) & echo $! > '${pidFile}'; wait`),
       // Ignores SIGTERM: ends only by SIGKILL, after the grace.
-      exec("stubborn", "trap '' TERM; sleep 30"),
+      exec("stubborn", `trap '' TERM; echo > '${trapped}'; sleep 30`),
     ],
   });
   const report = join(dir, "r.json");
@@ -56,15 +57,14 @@ test("Ctrl-C: leftover groups and running tasks share one grace, in parallel", a
   const result = await runCli(["--report-json", report, file], {
     onSpawn: (child) => {
       void (async () => {
+        // Both tasks are ready: the first's child is started, the second ignores SIGTERM.
         await waitFor(() => {
           try {
-            return readFileSync(pidFile, "utf8").trim() !== "";
+            return readFileSync(pidFile, "utf8").trim() !== "" && existsSync(trapped);
           } catch {
             return false;
           }
         });
-        // Both tasks are running once the first has written its child's pid (they start together).
-        await new Promise((resolve) => setTimeout(resolve, 300));
         sentAt = Date.now();
         sendSignal(child.pid!, "SIGINT");
       })();
