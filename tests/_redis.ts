@@ -109,6 +109,8 @@ async function ping(port: number, deadline: number, gone: () => boolean): Promis
       const socket = createConnection({ port, host: "127.0.0.1" });
       // Whatever else took the port may never answer, or hang up.
       socket.setTimeout(1000, () => socket.destroy());
+      // A refused connection is an answer (not yet); "close" follows every error.
+      socket.on("error", () => {});
       socket.once("close", () => resolve(false));
       socket.once("connect", () => socket.write("PING\r\n"));
       socket.once("data", (data) => {
