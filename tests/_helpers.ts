@@ -184,12 +184,15 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `condition` every 20 ms until it holds or `ms` pass; returns whether it held. */
-export async function waitFor(condition: () => boolean, ms = 10_000): Promise<boolean> {
+/**
+ * Polls `condition` (which may ask Redis, say) every 20 ms until it holds or `ms` pass; returns
+ * whether it held.
+ */
+export async function waitFor(condition: () => boolean | Promise<boolean>, ms = 10_000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (condition()) return true;
+    if (await condition()) return true;
     await sleep(20);
   }
-  return condition();
+  return await condition();
 }

@@ -4,9 +4,14 @@
  * `remote_lost_test.ts` (a file of its own, so that the two run at once: both mostly wait).
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { isAlive, readJson, runCli, sendSignal, taskFile, tempDir, waitFor } from "./_helpers.ts";
+import { keysOf } from "../src/remote/protocol.ts";
+import { loadRedisLibraries, openRedis } from "../src/remote/redis.ts";
+import { sign } from "../src/remote/sign.ts";
+import { parseRedisUrl } from "../src/remote/url.ts";
 import {
   pidsIn,
   redisCommand,
@@ -154,6 +159,51 @@ describe("remote execution: faults", { skip: skipWithoutRedis }, () => {
       `bull:${queue}:*-*-*`,
     );
     assert.equal(jobs, ":0\r\n");
+  });
+
+  test("a job stopped while a worker was taking it is not started: an end without a start", async () => {
+    // As when Ctrl-C frees a slot that takes a queued job before the coordinator's removal arrives:
+    // the stop reaches the worker first, then the job. Played here as a coordinator would.
+    const queue = "stopped-early";
+    await worker(["--queue", queue, "--slots", "1"]);
+    const libs = await loadRedisLibraries();
+    // A client of its own for the queue, closed with it, apart from the one the test reads with.
+    const client = openRedis(libs, parseRedisUrl(redis.url));
+    const jobs = new libs.Queue(queue, {
+      connection: { host: "127.0.0.1", port: redis.port },
+      skipVersionCheck: true,
+    });
+    try {
+      const keys = keysOf(queue);
+      const run = "early", job = `${run}-1`;
+      const marker = join(tempDir(), "ran");
+      await client.set(keys.alive(run), "1", "PX", 60_000);
+      await client.publish(keys.control, JSON.stringify({ job, action: "stop" }));
+      const payload = JSON.stringify({
+        run,
+        task: { name: "never", type: "exec", arguments: `touch '${marker}'`, cwd: tempDir(), graceMs: 1000 },
+      });
+      const signature = sign(new TextEncoder().encode(TEST_KEY), payload);
+      await jobs.add("never", { payload, signature }, {
+        jobId: job,
+        removeOnComplete: true,
+        removeOnFail: true,
+      });
+      let records: [string, string][] = [];
+      assert.ok(
+        await waitFor(async () => {
+          const entries = await client.xrange(keys.stream(run), "-", "+");
+          records = entries.map(([, f]) => [f[f.indexOf("kind") + 1], f[f.indexOf("data") + 1]]);
+          return records.some(([kind]) => kind === "end");
+        }, 30_000),
+        "the worker answered",
+      );
+      assert.deepEqual(records, [["end", JSON.stringify({ ok: false, error: "interrupted" })]]);
+      assert.ok(!existsSync(marker), "the task's command did not run");
+    } finally {
+      await jobs.close();
+      await client.quit();
+    }
   });
 
   test("a coordinator killed with SIGKILL: its workers stop its tasks within 30 s", async () => {

@@ -80,6 +80,9 @@ interface Running {
   stopReason?: string;
 }
 
+/** The end record of a job stopped before it started. */
+const INTERRUPTED_END: EndRecord = { ok: false, error: "interrupted" };
+
 /** The error a stopping worker fails a job with to hand it back to the queue. */
 const HANDED_BACK = "handed back: the worker stopped";
 
@@ -171,6 +174,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }
     if (await client.exists(keys.alive(run)) === 0) {
       return options.log(`${id} ${task.name}: dropped: its coordinator is gone`);
+    }
+    // Stopped while it was being taken (too late for the coordinator to take it off the queue): it
+    // is not started, and an end without a start tells the coordinator it never ran.
+    if (earlyStops.delete(id)) {
+      options.log(`${id} ${task.name}: stopped before it started`);
+      return void await add(client, stream, id, "end", INTERRUPTED_END);
     }
     await add(client, stream, id, "start", { worker: name });
     const attempt = new Attempt({
