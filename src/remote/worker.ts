@@ -13,7 +13,7 @@ import { Attempt } from "../attempt.ts";
 import { count } from "../report/format.ts";
 import { execExecutor } from "../executors/exec.ts";
 import { workerEvalExecutor } from "../executors/eval_worker.ts";
-import type { Executor, Outcome } from "../executors/types.ts";
+import { type Executor, INTERRUPTED, type Outcome } from "../executors/types.ts";
 import type { Task } from "../task.ts";
 import {
   type ControlMessage,
@@ -80,8 +80,8 @@ interface Running {
   stopReason?: string;
 }
 
-/** The end record of a job stopped before it started. */
-const INTERRUPTED_END: EndRecord = { ok: false, error: "interrupted" };
+/** The end record of a job stopped before it started: what a stopped executor says. */
+const INTERRUPTED_END: EndRecord = { ok: INTERRUPTED.ok, error: INTERRUPTED.error };
 
 /** The error a stopping worker fails a job with to hand it back to the queue. */
 const HANDED_BACK = "handed back: the worker stopped";
