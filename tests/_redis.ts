@@ -84,8 +84,10 @@ export async function startRedis(port?: number, extra: string[] = []): Promise<R
       if (isAlive(pid)) process.kill(pid, "SIGKILL");
       await waitFor(() => !isAlive(pid), 5000);
     };
-    started.push(stop);
     if (await ping(at, deadline, () => exited)) {
+      // Only a server that answered is kept for the end of the file: a pid stopped here may be
+      // another process's by then.
+      started.push(stop);
       return { port: at, url: `redis://127.0.0.1:${at}`, pid, stop };
     }
     await stop();
